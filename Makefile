@@ -1,0 +1,53 @@
+# SICANTIK Companion — developer entry points. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Odoo 18's source is not on PyPI: README.md says how to put it here.
+ODOO_SRC ?= /opt/odoo/18.0
+export ODOO_SRC
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt odoo_addons/requirements.txt $(wildcard sandbox/*/requirements.txt) | sha1sum | cut -c1-12)
+# A few old sdists among Odoo's dependencies only build with setuptools < 70.
+export PIP_CONSTRAINT := $(CURDIR)/tools/pip-build-constraints.txt
+
+.PHONY: help run test lint bench bench-sandbox check-odoo venv clean
+
+help:
+	@echo "make run    - serve SICANTIK Companion on http://localhost:8018 (local defaults)"
+	@echo "make test   - run every test against real PostgreSQL, MariaDB, Redis, S3, BSrE sandbox"
+	@echo "make lint   - pre-commit: ruff, ruff-format, pylint-odoo"
+	@echo "make bench  - benchmarks, printed beside their baselines"
+
+check-odoo:
+	@test -f "$(ODOO_SRC)/odoo-bin" && test -f "$(ODOO_SRC)/odoo/release.py" || { \
+	  echo "Odoo 18 source not found in $(ODOO_SRC)."; \
+	  echo "Fetch it once:  git clone -b 18.0 --depth 1 https://github.com/odoo/odoo.git $(ODOO_SRC)"; \
+	  echo "or point ODOO_SRC at an existing Odoo 18 checkout:  make test ODOO_SRC=/path/to/odoo"; \
+	  exit 2; }
+
+venv: $(STAMP)
+
+$(STAMP):
+	@test -x "$(PY)" || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=23"
+	$(PY) -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+run: check-odoo venv
+	$(PY) tools/stack.py run
+
+test: check-odoo venv
+	$(PY) tools/stack.py test
+
+lint: venv
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
+
+bench: bench-sandbox
+
+bench-sandbox: venv
+	$(PY) tests/bench/bench_sandbox_generate.py
+
+clean:
+	rm -rf $(VENV) test-output bench-output
