@@ -193,6 +193,9 @@ class S3Server:
             "-s3",
             f"-s3.port={self.port}",
             f"-s3.port.grpc={free_port()}",
+            # Extra catalog listeners on fixed ports: off, or two servers collide.
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
             f"-s3.config={config}",
         ]
         self.proc = Proc("s3", argv, self.workdir / "weed.log")
@@ -570,8 +573,9 @@ def cmd_test(args):
             }
         )
         env = odoo_env(env_extra)
-        addons = ",".join(our_addons())
-        tags = ",".join(f"/{name}" for name in our_addons())
+        names = args.addons.split(",") if args.addons else our_addons()
+        addons = ",".join(names)
+        tags = ",".join(f"/{name}" for name in names)
         drop_pg_database(conf, odoo_db)
         if not args.skip_odoo:
             log(f"installing {addons} into {odoo_db} and running their Odoo tests")
@@ -808,6 +812,7 @@ def main(argv=None):
     p_test.add_argument(
         "--keep", action="store_true", help="keep databases for debugging"
     )
+    p_test.add_argument("--addons", help="comma-separated subset (default: all)")
     p_test.add_argument("--skip-odoo", action="store_true")
     p_test.add_argument("--skip-pytest", action="store_true")
     p_test.add_argument("pytest_args", nargs="*")

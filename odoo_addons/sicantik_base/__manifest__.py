@@ -12,6 +12,7 @@
     "installable": True,
     "depends": ["base_setup", "mail"],
     "external_dependencies": {"python": ["redis"]},
+    "post_load": "post_load",
     "data": [
         "security/sicantik_security.xml",
         "views/res_config_settings_views.xml",

@@ -1,3 +1,5 @@
 from . import test_groups
-from . import test_settings
+from . import test_health
 from . import test_i18n
+from . import test_session_store
+from . import test_settings

@@ -1,0 +1,73 @@
+from odoo import api, models
+
+from ..lib import health, settings
+
+
+class SicantikHealth(models.AbstractModel):
+    """Health and metrics of the whole product, extended by each addon.
+
+    Addons add their own figures by overriding ``_health_checks`` (e.g. the sync
+    lag) and ``_metrics`` (e.g. quarantined rows) and calling ``super()``; the
+    controllers ``/sicantik/health`` and ``/sicantik/metrics`` only render.
+    """
+
+    _name = "sicantik.health"
+    _description = "SICANTIK health checks"
+
+    @api.model
+    def _health_checks(self):
+        """Return ``{name: {"ok": bool|None, "detail": str, ...}}``.
+
+        ``ok`` is ``None`` for a service that is not configured here: it is shown
+        but does not make the product unhealthy.
+        """
+        self.env.cr.execute("SELECT 1")
+        checks = {"postgresql": {"ok": True, "detail": "connected"}}
+        get = settings.get
+        if get("mysql_url"):
+            checks["sicantik_mysql"] = health.check_mysql(get("mysql_url"))
+        if get("s3_endpoint") and get("s3_bucket"):
+            checks["s3"] = health.check_s3(
+                get("s3_endpoint"),
+                get("s3_access_key"),
+                get("s3_secret_key"),
+                get("s3_bucket"),
+                secure=settings.get_bool("s3_secure", False),
+            )
+        if get("redis_url"):
+            checks["redis"] = health.check_redis(get("redis_url"))
+        if get("bsre_url"):
+            checks["bsre"] = health.check_http(
+                get("bsre_url"), verify=settings.get_bool("bsre_verify_tls", True)
+            )
+        for name in ("sicantik_mysql", "s3", "redis", "bsre"):
+            checks.setdefault(name, {"ok": None, "detail": "not configured"})
+        return checks
+
+    @api.model
+    def health_report(self):
+        checks = self._health_checks()
+        healthy = all(check["ok"] is not False for check in checks.values())
+        return {"status": "ok" if healthy else "error", "checks": checks}
+
+    @api.model
+    def _metrics(self):
+        """Return ``(name, kind, help, value, labels)`` tuples (Prometheus)."""
+        metrics = []
+        for name, check in self._health_checks().items():
+            if check["ok"] is None:
+                continue
+            metrics.append(
+                (
+                    "sicantik_service_up",
+                    "gauge",
+                    "1 when the service answers as expected",
+                    1 if check["ok"] else 0,
+                    {"service": name},
+                )
+            )
+        return metrics
+
+    @api.model
+    def metrics_text(self):
+        return health.prometheus_text(self._metrics())
