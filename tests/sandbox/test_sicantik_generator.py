@@ -750,9 +750,9 @@ def test_dirty_defects_are_really_present(dirty):
                 f"SELECT `{fields['column']}` FROM `{table}` WHERE id = %s",
                 (row_id,),
             )
-            assert "\u00c3" in value or "\u00e2\u20ac" in value or "\u00c2" in value, (
-                value
-            )
+            assert (
+                "\u00c3" in value or "\u00e2\u20ac" in value or "\u00c2" in value
+            ), value
             assert unmojibake(value) == fields["intended"]
         elif defect == "empty_required":
             value = scalar(
