@@ -586,6 +586,8 @@ def cmd_test(args):
                     odoo_db,
                     "-i",
                     addons,
+                    # Load Indonesian as `make run` does: a broken id.po fails here.
+                    "--load-language=id_ID",
                     "--test-enable",
                     f"--test-tags={tags}",
                     "--stop-after-init",
@@ -700,10 +702,11 @@ def cmd_run(args):
             )
         create_readonly_user(mysql_db, mysql_url.username, mysql_url.password)
         env = odoo_env()
+        names = args.addons.split(",") if args.addons else our_addons()
         if not pg_database_exists(conf, db):
             log(
                 f"creating Odoo database {db} with "
-                f"{', '.join(our_addons())} (Indonesian)"
+                f"{', '.join(names)} (Indonesian)"
             )
             rc = subprocess.run(
                 odoo_argv(
@@ -711,7 +714,7 @@ def cmd_run(args):
                     "-d",
                     db,
                     "-i",
-                    ",".join(our_addons()),
+                    ",".join(names),
                     "--load-language=id_ID",
                     "--stop-after-init",
                     "--max-cron-threads=0",
@@ -820,6 +823,7 @@ def main(argv=None):
     p_run = sub.add_parser("run", help="serve Odoo with the addons on local defaults")
     p_run.add_argument("--database", default=os.environ.get("SICANTIK_DB", "sicantik"))
     p_run.add_argument("--permits", type=int, default=2000)
+    p_run.add_argument("--addons", help="comma-separated subset (default: all)")
     p_run.set_defaults(func=cmd_run)
     p_svc = sub.add_parser("services", help="start S3 and the BSrE sandbox only")
     p_svc.add_argument("--workdir")
