@@ -657,7 +657,15 @@ def cmd_test(args):
 
 
 # -------------------------------------------------------------------------- run
+def _interrupt(*_args):
+    raise KeyboardInterrupt
+
+
 def cmd_run(args):
+    # Ctrl-C and `kill` both stop everything; SIGINT is reset because a shell
+    # starting us in the background would have set it to "ignore".
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     conf = read_conf()
     odoo_src()
     ensure_pg_role(conf)
@@ -754,8 +762,11 @@ def cmd_run(args):
         try:
             return odoo.wait()
         except KeyboardInterrupt:
-            odoo.send_signal(signal.SIGINT)
-            odoo.wait(30)
+            odoo.terminate()
+            try:
+                odoo.wait(30)
+            except subprocess.TimeoutExpired:
+                odoo.kill()
             return 0
     finally:
         for service in reversed(services):

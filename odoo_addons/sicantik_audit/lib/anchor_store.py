@@ -1,0 +1,262 @@
+"""Anchors and archives of the audit chain in S3 / MinIO.
+
+Why anchors: the hash chain proves that nobody edited the trail *unless* the
+editor also recomputed every later hash — which an administrator with database
+access can do.  A small checkpoint object written every day to S3 — the head's
+sequence number and hash, signed with a key the database does not hold — cannot
+be rewritten from the database: a rewritten chain no longer matches yesterday's
+anchor.  Where the bucket has S3 Object Lock enabled (MinIO with
+``--with-lock``), objects are written with a COMPLIANCE retention, so not even
+the S3 administrator can overwrite them before the date; servers without Object
+Lock (SeaweedFS in the test stack, plain MinIO buckets) get the same objects
+without retention, and ``put`` reports ``locked: False`` so the UI and the
+report say so.
+
+Archives are gzip'ed JSON lines, one event per line with its ``prev_hash`` and
+``hash``, written by the retention job before rows leave PostgreSQL.
+
+Nothing here imports Odoo; the store takes its settings as arguments.
+"""
+
+import gzip
+import hashlib
+import hmac
+import io
+import json
+from datetime import datetime, timedelta, timezone
+
+from . import chain
+
+ANCHOR_TYPE = "sicantik-audit-anchor"
+
+
+def _client(endpoint, access_key, secret_key, secure, timeout=10):
+    from minio import Minio
+    from urllib3 import PoolManager, Retry
+
+    http = PoolManager(
+        retries=Retry(total=2, backoff_factor=0.2, status_forcelist=(502, 503, 504)),
+        timeout=timeout,
+    )
+    return Minio(
+        endpoint,
+        access_key=access_key,
+        secret_key=secret_key,
+        secure=secure,
+        http_client=http,
+    )
+
+
+class AnchorStore:
+    """S3 objects of one database's audit trail, under ``prefix``."""
+
+    def __init__(
+        self, endpoint, access_key, secret_key, bucket, secure=False, prefix="audit"
+    ):
+        if not (endpoint and access_key and secret_key and bucket):
+            raise ValueError("S3 endpoint, keys and bucket are required")
+        self.client = _client(endpoint, access_key, secret_key, secure)
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self._lock_supported = None
+
+    @classmethod
+    def from_settings(cls, get, prefix):
+        """Build from a ``get(name)`` accessor (``sicantik_base.lib.settings``)."""
+        secure = str(get("s3_secure") or "").strip().lower() in ("1", "true", "yes")
+        return cls(
+            get("s3_endpoint"),
+            get("s3_access_key"),
+            get("s3_secret_key"),
+            get("s3_bucket"),
+            secure=secure,
+            prefix=prefix,
+        )
+
+    def key(self, *parts):
+        return "/".join((self.prefix, *parts))
+
+    def ensure_bucket(self):
+        if not self.client.bucket_exists(self.bucket):
+            self.client.make_bucket(self.bucket)
+
+    def lock_supported(self):
+        """Whether the bucket has Object Lock enabled (asked once)."""
+        if self._lock_supported is None:
+            try:
+                self.client.get_object_lock_config(self.bucket)
+                self._lock_supported = True
+            except Exception:  # noqa: BLE001 - not configured / not implemented
+                self._lock_supported = False
+        return self._lock_supported
+
+    def put_bytes(self, key, data, content_type, retain_days=None):
+        """Write an object; with retention where the bucket supports it.
+
+        Returns ``{"key", "etag", "version_id", "locked", "retain_until"}``.
+        """
+        from minio.commonconfig import COMPLIANCE
+        from minio.error import S3Error
+        from minio.retention import Retention
+
+        retention = None
+        until = None
+        if retain_days and self.lock_supported():
+            until = datetime.now(timezone.utc) + timedelta(days=int(retain_days))
+            retention = Retention(COMPLIANCE, until)
+        try:
+            result = self.client.put_object(
+                self.bucket,
+                key,
+                io.BytesIO(data),
+                len(data),
+                content_type=content_type,
+                retention=retention,
+            )
+        except S3Error as exc:
+            if retention is None or exc.code not in (
+                "InvalidRequest",
+                "NotImplemented",
+                "InvalidArgument",
+                "ObjectLockConfigurationNotFoundError",
+            ):
+                raise
+            self._lock_supported = False
+            retention = until = None
+            result = self.client.put_object(
+                self.bucket, key, io.BytesIO(data), len(data), content_type=content_type
+            )
+        return {
+            "key": key,
+            "etag": result.etag,
+            "version_id": result.version_id,
+            "locked": retention is not None,
+            "retain_until": until.isoformat() if until else None,
+        }
+
+    def get_bytes(self, key):
+        response = self.client.get_object(self.bucket, key)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    def list_keys(self, *parts):
+        prefix = self.key(*parts) + "/"
+        return sorted(
+            obj.object_name
+            for obj in self.client.list_objects(self.bucket, prefix, recursive=True)
+        )
+
+    # ----------------------------------------------------------------- anchors
+    def put_anchor(self, payload, hmac_key=None, retain_days=None):
+        """Write an anchor; ``payload`` needs ``sequence`` and ``hash``."""
+        document = seal_anchor(payload, hmac_key)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        key = self.key("anchors", f"{stamp}-{int(payload['sequence']):012d}.json")
+        data = json.dumps(document, sort_keys=True, indent=1).encode("utf-8")
+        info = self.put_bytes(key, data, "application/json", retain_days)
+        info["digest"] = document["digest"]
+        return info
+
+    def get_anchor(self, key):
+        return json.loads(self.get_bytes(key))
+
+    # ---------------------------------------------------------------- archives
+    def put_archive(self, name, rows, retain_days=None):
+        """Write rows (``chain.ROW_FIELDS`` tuples) as ``.jsonl.gz``.
+
+        Returns the put info plus ``sha256`` (of the compressed object) and
+        ``count``.
+        """
+        data, count = encode_archive(rows)
+        info = self.put_bytes(
+            self.key("archive", name), data, "application/gzip", retain_days
+        )
+        info.update(sha256=hashlib.sha256(data).hexdigest(), count=count)
+        return info
+
+
+def _anchor_body(payload):
+    body = {k: v for k, v in payload.items() if k not in ("digest", "hmac")}
+    body.setdefault("type", ANCHOR_TYPE)
+    return body
+
+
+def seal_anchor(payload, hmac_key=None):
+    """Add ``digest`` (SHA-256 of the canonical body) and ``hmac`` if keyed."""
+    body = _anchor_body(payload)
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    document = dict(body, digest=hashlib.sha256(raw).hexdigest())
+    if hmac_key:
+        document["hmac"] = hmac.new(
+            hmac_key.encode("utf-8"), raw, hashlib.sha256
+        ).hexdigest()
+    return document
+
+
+def check_anchor(document, hmac_key=None):
+    """Return None if the anchor object is intact, else the reason."""
+    body = _anchor_body(document)
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    if hashlib.sha256(raw).hexdigest() != document.get("digest"):
+        return "anchor digest mismatch"
+    if hmac_key:
+        expected = hmac.new(hmac_key.encode("utf-8"), raw, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, document.get("hmac") or ""):
+            return "anchor signature mismatch"
+    return None
+
+
+def encode_archive(rows):
+    """Gzip'ed JSON lines of event rows; returns ``(bytes, count)``."""
+    buffer = io.BytesIO()
+    count = 0
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz:
+        for row in rows:
+            line = json.dumps(chain.row_to_dict(row), ensure_ascii=False)
+            gz.write(line.encode("utf-8") + b"\n")
+            count += 1
+    return buffer.getvalue(), count
+
+
+def decode_archive(data):
+    """Yield event rows (``chain.ROW_FIELDS`` tuples) from archive bytes."""
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+        for line in gz:
+            if line.strip():
+                yield chain.dict_to_row(json.loads(line))
+
+
+def verify_archive(data, expected_sha256, start_sequence, start_hash, end_hash=None):
+    """Check an archive object against its checkpoint.
+
+    The object's SHA-256 must match, its rows must chain on from
+    ``start_sequence``/``start_hash`` and end at ``end_hash``.  Returns a
+    ``chain.VerifyResult`` (``broken_sequence`` is the first bad event, or the
+    first sequence of the archive when the file itself was replaced).
+    """
+    if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
+        result = chain.verify_rows(decode_archive(data), start_sequence, start_hash)
+        if result.ok:
+            result = chain.VerifyResult(
+                False,
+                result.checked,
+                start_sequence,
+                start_hash,
+                start_sequence + 1,
+                "archive checksum mismatch",
+            )
+        return result
+    result = chain.verify_rows(decode_archive(data), start_sequence, start_hash)
+    if result.ok and end_hash and result.last_hash != end_hash:
+        return chain.VerifyResult(
+            False,
+            result.checked,
+            result.last_sequence,
+            result.last_hash,
+            result.last_sequence,
+            "archive does not end at the checkpoint hash",
+        )
+    return result

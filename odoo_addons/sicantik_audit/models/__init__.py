@@ -1,0 +1,5 @@
+from . import audit_event
+from . import audit_checkpoint
+from . import res_users
+from . import audit_chain
+from . import res_config_settings

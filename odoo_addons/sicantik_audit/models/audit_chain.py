@@ -1,0 +1,487 @@
+"""Verification, anchoring and retention of the audit chain.
+
+These are the three jobs that turn "rows with hashes" into evidence:
+
+- **verify** recomputes every hash from the stored columns, starting at the
+  last retention checkpoint, and names the first broken sequence; it also
+  compares the anchors found in S3 with the database;
+- **anchor** writes the chain head to S3 once a day (Object Lock retention where
+  the bucket supports it), so a database rewritten *consistently* is still
+  caught by the anchors it can no longer match;
+- **retention** moves events older than the configured age to S3 as a
+  ``.jsonl.gz`` archive with their hashes, records a checkpoint, and only then
+  deletes them through the one door the trigger leaves open.
+
+Each is a model method (for the button and the crons) that the command line
+(``cli/sicantik_audit.py``) calls as well.
+"""
+
+import logging
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.sicantik_base.lib import settings
+
+from ..lib import anchor_store, chain
+from . import audit_event
+
+_logger = logging.getLogger(__name__)
+
+_ROW_COLUMNS = """
+SELECT sequence, to_char(event_time, 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+       actor_type, actor_uid, actor_login, actor_name, actor_key, action,
+       res_model, res_id, summary, details, ip, user_agent, prev_hash, hash
+  FROM sicantik_audit_event
+"""
+_SELECT_AFTER = _ROW_COLUMNS + " WHERE sequence > %s ORDER BY sequence"
+_SELECT_RANGE = (
+    _ROW_COLUMNS + " WHERE sequence > %s AND sequence <= %s ORDER BY sequence"
+)
+_SELECT_EXPORT = _ROW_COLUMNS + " WHERE id IN %s ORDER BY sequence"
+DEFAULT_RETENTION_DAYS = 1825
+DEFAULT_BATCH = 100_000
+
+
+class SicantikAuditEvent(models.Model):
+    _inherit = "sicantik.audit.event"
+
+    # ------------------------------------------------------------ S3 store
+    @api.model
+    def _audit_store(self):
+        """The S3 store of this database's anchors and archives, or None.
+
+        Objects live under ``<prefix>/<database uuid>/`` so that several
+        databases (production, a restored copy on staging) sharing a bucket
+        never mix their evidence.
+        """
+        if not (settings.get("s3_endpoint") and settings.get("s3_bucket")):
+            return None
+        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        prefix = "{}/{}".format(settings.get("audit_s3_prefix", "sicantik-audit"), uuid)
+        return anchor_store.AnchorStore.from_settings(settings.get, prefix)
+
+    # -------------------------------------------------------------- verify
+    @api.model
+    def _audit_chain_start(self):
+        """``(sequence, hash)`` the live chain continues from."""
+        checkpoint = self.env["sicantik.audit.checkpoint"].sudo().search([], limit=1)
+        if checkpoint:
+            return checkpoint.upto_sequence, checkpoint.hash
+        return 0, chain.GENESIS
+
+    @api.model
+    def _audit_iter_rows(self, after, upto=None, itersize=20_000):
+        """Stream rows with a server-side cursor: a million rows never sit in
+        memory at once."""
+        query, params = (
+            (_SELECT_AFTER, [after]) if upto is None else (_SELECT_RANGE, [after, upto])
+        )
+        # Under HttpCase the cursor is a TestCursor wrapping the real one.
+        cnx = audit_event._connection(self.env.cr)
+        with cnx.cursor(name="sicantik_audit_verify") as cur:
+            cur.itersize = itersize
+            cur.execute(query, params)
+            yield from cur
+
+    @api.model
+    def _audit_verify_chain(self, anchors=True):
+        """Verify the live chain (and the S3 anchors); return a report dict."""
+        self.env.flush_all()
+        start_seq, start_hash = self._audit_chain_start()
+        result = chain.verify_rows(
+            self._audit_iter_rows(start_seq), start_seq, start_hash
+        )
+        report = dict(result.as_dict(), start_sequence=start_seq)
+        if anchors:
+            report["anchors"] = self._audit_verify_anchors()
+            if report["ok"] and not report["anchors"]["ok"]:
+                report.update(
+                    ok=False,
+                    broken_sequence=report["anchors"]["broken_sequence"],
+                    reason=report["anchors"]["reason"],
+                )
+        return report
+
+    @api.model
+    def _audit_verify_anchors(self):
+        """Compare every anchor object in S3 with the database.
+
+        An anchor whose sequence is still live must match that event's hash; one
+        at a checkpoint boundary must match the checkpoint; older anchors are
+        covered by the archive verification.
+        """
+        store = self._audit_store()
+        if store is None:
+            return {"ok": True, "checked": 0, "skipped": "S3 not configured"}
+        key_secret = settings.get("audit_anchor_key")
+        start_seq, _start_hash = self._audit_chain_start()
+        checked = 0
+        cr = self.env.cr
+        for key in store.list_keys("anchors"):
+            document = store.get_anchor(key)
+            problem = anchor_store.check_anchor(document, key_secret)
+            seq = int(document.get("sequence") or 0)
+            if not problem and seq > start_seq:
+                cr.execute(
+                    "SELECT hash FROM sicantik_audit_event WHERE sequence = %s", [seq]
+                )
+                row = cr.fetchone()
+                if row is None:
+                    problem = "anchored event missing"
+                elif row[0] != document.get("hash"):
+                    problem = "anchored hash differs from the database"
+            elif not problem and seq:
+                cr.execute(
+                    "SELECT hash FROM sicantik_audit_checkpoint"
+                    " WHERE upto_sequence = %s",
+                    [seq],
+                )
+                row = cr.fetchone()
+                if row and row[0] != document.get("hash"):
+                    problem = "anchored hash differs from the checkpoint"
+            if problem:
+                return {
+                    "ok": False,
+                    "checked": checked,
+                    "broken_sequence": seq,
+                    "reason": problem,
+                    "key": key,
+                }
+            checked += 1
+        return {"ok": True, "checked": checked}
+
+    @api.model
+    def _audit_verify_archives(self):
+        """Re-read every archive in S3 and check it links checkpoint to
+        checkpoint; return a report dict naming the first broken sequence."""
+        store = self._audit_store()
+        checkpoints = (
+            self.env["sicantik.audit.checkpoint"]
+            .sudo()
+            .search([], order="upto_sequence")
+        )
+        prev_seq, prev_hash = 0, chain.GENESIS
+        checked = 0
+        for checkpoint in checkpoints:
+            if store is None:
+                raise UserError(_("S3 is not configured: archives cannot be read."))
+            if (
+                checkpoint.from_sequence != prev_seq + 1
+                or checkpoint.prev_hash != prev_hash
+            ):
+                return {
+                    "ok": False,
+                    "checked": checked,
+                    "broken_sequence": checkpoint.from_sequence,
+                    "reason": "checkpoint does not link to the previous one",
+                    "key": checkpoint.object_key,
+                }
+            data = store.get_bytes(checkpoint.object_key)
+            result = anchor_store.verify_archive(
+                data,
+                checkpoint.archive_sha256,
+                prev_seq,
+                prev_hash,
+                checkpoint.hash,
+            )
+            checked += result.checked
+            if not result.ok or result.last_sequence != checkpoint.upto_sequence:
+                return {
+                    "ok": False,
+                    "checked": checked,
+                    "broken_sequence": result.broken_sequence
+                    or result.last_sequence + 1,
+                    "reason": result.reason or "archive is incomplete",
+                    "key": checkpoint.object_key,
+                }
+            prev_seq, prev_hash = checkpoint.upto_sequence, checkpoint.hash
+        return {"ok": True, "checked": checked, "archives": len(checkpoints)}
+
+    # -------------------------------------------------------------- anchor
+    @api.model
+    def _audit_anchor(self):
+        """Write the current chain head to S3; return the anchor info."""
+        store = self._audit_store()
+        if store is None:
+            raise UserError(_("S3 is not configured: the chain cannot be anchored."))
+        cr = self.env.cr
+        cr.execute(
+            "SELECT sequence, hash, event_time FROM sicantik_audit_event"
+            " ORDER BY sequence DESC LIMIT 1"
+        )
+        row = cr.fetchone()
+        if row is None:
+            seq, digest = self._audit_chain_start()
+            event_time = None
+        else:
+            seq, digest, event_time = row
+        params = self.env["ir.config_parameter"].sudo()
+        payload = {
+            "type": anchor_store.ANCHOR_TYPE,
+            "version": 1,
+            "database": cr.dbname,
+            "database_uuid": params.get_param("database.uuid"),
+            "sequence": seq,
+            "hash": digest,
+            "event_time": chain.format_time(event_time),
+            "anchored_at": chain.format_time(fields.Datetime.now()),
+        }
+        info = store.put_anchor(
+            payload,
+            hmac_key=settings.get("audit_anchor_key"),
+            retain_days=settings.get("audit_lock_days", 3650),
+        )
+        info.update(sequence=seq, hash=digest)
+        self.sudo().log(
+            "audit.anchor",
+            summary=_("Chain head #%(seq)s anchored in S3", seq=seq),
+            details={k: info[k] for k in ("key", "sequence", "hash", "locked")},
+        )
+        return info
+
+    # ----------------------------------------------------------- retention
+    @api.model
+    def _audit_retention_days(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("sicantik_audit.retention_days")
+        )
+        try:
+            return int(value) if value else DEFAULT_RETENTION_DAYS
+        except ValueError:
+            return DEFAULT_RETENTION_DAYS
+
+    @api.model
+    def _audit_archive_batch(self, days=None, batch=DEFAULT_BATCH):
+        """Archive and purge one batch of events older than ``days``.
+
+        Returns ``{"archived": n, "remaining": m, ...}``.  The newest event is
+        never archived, so the live chain always has a head to continue from.
+        The rows are verified before they are archived: a broken chain is
+        reported, not laundered into a clean-looking archive.
+        """
+        days = self._audit_retention_days() if days is None else days
+        store = self._audit_store()
+        if store is None:
+            raise UserError(_("S3 is not configured: events cannot be archived."))
+        cr = self.env.cr
+        cutoff = fields.Datetime.now() - timedelta(days=days)
+        start_seq, start_hash = self._audit_chain_start()
+        cr.execute(
+            """SELECT max(sequence) FILTER (WHERE event_time < %s),
+                      max(sequence)
+                 FROM sicantik_audit_event WHERE sequence > %s""",
+            [cutoff, start_seq],
+        )
+        old_max, head = cr.fetchone()
+        if not old_max or not head:
+            return {"archived": 0, "remaining": 0}
+        limit = min(old_max, head - 1)
+        upto = min(limit, start_seq + batch)
+        if upto <= start_seq:
+            return {"archived": 0, "remaining": 0}
+        rows = list(self._audit_iter_rows(start_seq, upto))
+        result = chain.verify_rows(rows, start_seq, start_hash)
+        if not result.ok or result.last_sequence != upto:
+            raise UserError(
+                _(
+                    "The audit chain is broken at #%(seq)s (%(reason)s): "
+                    "nothing was archived.",
+                    seq=result.broken_sequence,
+                    reason=result.reason,
+                )
+            )
+        name = f"{start_seq + 1:012d}-{upto:012d}.jsonl.gz"
+        info = store.put_archive(
+            name, rows, retain_days=settings.get("audit_lock_days", 3650)
+        )
+        # Read it back before deleting anything: the rows leave PostgreSQL only
+        # once S3 demonstrably holds an archive that verifies.
+        check = anchor_store.verify_archive(
+            store.get_bytes(info["key"]),
+            info["sha256"],
+            start_seq,
+            start_hash,
+            result.last_hash,
+        )
+        if not check.ok:
+            raise UserError(_("The archive written to S3 does not verify."))
+        self.env["sicantik.audit.checkpoint"].sudo().with_context(
+            sicantik_audit_retention=True
+        ).create(
+            {
+                "from_sequence": start_seq + 1,
+                "upto_sequence": upto,
+                "prev_hash": start_hash,
+                "hash": result.last_hash,
+                "object_key": info["key"],
+                "archive_sha256": info["sha256"],
+                "event_count": info["count"],
+                "locked": info["locked"],
+                "create_time": fields.Datetime.now(),
+            }
+        )
+        self.env.flush_all()
+        cr.execute(
+            "SELECT set_config('sicantik_audit.purge_upto', %s, true)", [str(upto)]
+        )
+        cr.execute(
+            "DELETE FROM sicantik_audit_event WHERE sequence > %s AND sequence <= %s",
+            [start_seq, upto],
+        )
+        deleted = cr.rowcount
+        cr.execute("SELECT set_config('sicantik_audit.purge_upto', '', true)")
+        self.sudo().log(
+            "audit.archive",
+            summary=_(
+                "Events #%(first)s to #%(last)s archived to S3",
+                first=start_seq + 1,
+                last=upto,
+            ),
+            details={
+                "key": info["key"],
+                "sha256": info["sha256"],
+                "count": deleted,
+                "locked": info["locked"],
+            },
+        )
+        return {
+            "archived": deleted,
+            "remaining": max(limit - upto, 0),
+            "key": info["key"],
+            "upto_sequence": upto,
+        }
+
+    # --------------------------------------------------------- UI and crons
+    @api.model
+    def action_verify_chain(self):
+        """Button: verify now, log who did, and show the result."""
+        if not self.env.user.has_group("sicantik_base.group_auditor"):
+            raise UserError(_("Only auditors can verify the audit chain."))
+        report = self.sudo()._audit_verify_chain()
+        self.log(
+            "audit.verify",
+            summary=_("Chain verified: OK")
+            if report["ok"]
+            else _("Chain verified: BROKEN at #%s", report["broken_sequence"]),
+            details=report,
+        )
+        if report["ok"]:
+            message = _(
+                "The audit chain verifies: %(count)s events checked from #%(start)s "
+                "to #%(end)s; %(anchors)s anchors match.",
+                count=report["checked"],
+                start=report["start_sequence"] + 1,
+                end=report["last_sequence"],
+                anchors=report.get("anchors", {}).get("checked", 0),
+            )
+        else:
+            message = _(
+                "The audit chain is BROKEN at event #%(seq)s: %(reason)s.",
+                seq=report["broken_sequence"],
+                reason=report["reason"],
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Audit chain verification"),
+                "message": message,
+                "type": "success" if report["ok"] else "danger",
+                "sticky": not report["ok"],
+            },
+        }
+
+    @api.model
+    def _cron_verify_chain(self):
+        report = self._audit_verify_chain()
+        self.log(
+            "audit.verify",
+            summary=_("Chain verified: OK")
+            if report["ok"]
+            else _("Chain verified: BROKEN at #%s", report["broken_sequence"]),
+            details=report,
+        )
+        if not report["ok"]:
+            _logger.error("Audit chain broken: %s", report)
+            self._audit_alert_admins(report)
+        return report
+
+    @api.model
+    def _audit_alert_admins(self, report):
+        """E-mail the SICANTIK administrators that the chain is broken."""
+        group = self.env.ref("sicantik_base.group_admin")
+        partners = group.sudo().users.partner_id.filtered("email")
+        if not partners:
+            return
+        body = _(
+            "<p>The SICANTIK audit chain is broken at event #%(seq)s: "
+            "%(reason)s.</p><p>Do not repair anything before an auditor has "
+            "secured the evidence.</p>",
+            seq=report["broken_sequence"],
+            reason=report["reason"],
+        )
+        self.env["mail.mail"].sudo().create(
+            {
+                "subject": _("SICANTIK audit chain broken"),
+                "body_html": body,
+                "recipient_ids": [(6, 0, partners.ids)],
+                "auto_delete": False,
+            }
+        )
+
+    @api.model
+    def _cron_anchor(self):
+        return self._audit_anchor()
+
+    @api.model
+    def _cron_retention(self):
+        """One bounded batch per call; the scheduler calls again while work
+        remains (Odoo 18 progress API)."""
+        result = self._audit_archive_batch()
+        self.env["ir.cron"]._notify_progress(
+            done=result["archived"], remaining=result["remaining"]
+        )
+        return result
+
+    def action_export_csv(self):
+        """Download the selected events as CSV, hashes included, so an auditor
+        can re-verify them outside Odoo; the export itself is logged."""
+        import csv
+        import io
+
+        if not self.env.user.has_group("sicantik_base.group_auditor"):
+            raise UserError(_("Only auditors can export the audit trail."))
+        self.check_access("read")
+        events = self.sorted("sequence")
+        # Raw column values, not ORM values: the ORM drops the microseconds
+        # that were hashed, and an export must be re-verifiable as is.
+        self.env.cr.execute(_SELECT_EXPORT, [tuple(events.ids) or (0,)])
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(chain.ROW_FIELDS)
+        writer.writerows(self.env.cr.fetchall())
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": "sicantik-audit-events.csv",
+                "raw": buffer.getvalue().encode("utf-8"),
+                "mimetype": "text/csv",
+            }
+        )
+        self.log(
+            "audit.export",
+            summary=_("%s audit events exported as CSV", len(events)),
+            details={
+                "count": len(events),
+                "first": events[:1].sequence,
+                "last": events[-1:].sequence,
+            },
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }

@@ -1,0 +1,97 @@
+"""Retention checkpoints: where archived events left PostgreSQL.
+
+Why a checkpoint instead of simply deleting old rows: the live chain must still
+verify after its oldest events are gone.  A checkpoint records the last archived
+link (``upto_sequence``, ``hash``) so the verifier starts there instead of at
+genesis, and it records the S3 object and its SHA-256 so the archived part can
+be verified too (``verify-archive``).  Checkpoints themselves are append-only:
+the ORM refuses changes and a trigger refuses UPDATE/DELETE/TRUNCATE.
+"""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class SicantikAuditCheckpoint(models.Model):
+    _name = "sicantik.audit.checkpoint"
+    _description = "SICANTIK Audit Checkpoint"
+    _order = "upto_sequence desc"
+    _rec_name = "upto_sequence"
+    _log_access = False
+
+    from_sequence = fields.Integer(
+        string="From sequence", readonly=True, aggregator=None
+    )
+    upto_sequence = fields.Integer(
+        string="Up to sequence", readonly=True, required=True, aggregator=None
+    )
+    prev_hash = fields.Char(
+        string="Previous hash",
+        readonly=True,
+        help="Hash the first archived event links to (the previous checkpoint's "
+        "hash, or the genesis hash).",
+    )
+    hash = fields.Char(
+        readonly=True,
+        help="Hash of the last archived event: the live chain " "continues from it.",
+    )
+    object_key = fields.Char(string="Archive object", readonly=True)
+    archive_sha256 = fields.Char(string="Archive SHA-256", readonly=True)
+    event_count = fields.Integer(string="Events", readonly=True)
+    locked = fields.Boolean(
+        string="Object lock",
+        readonly=True,
+        help="Whether S3 stored the archive under an Object Lock retention.",
+    )
+    create_time = fields.Datetime(string="Time", readonly=True)
+
+    _sql_constraints = [
+        (
+            "upto_unique",
+            "UNIQUE(upto_sequence)",
+            "One checkpoint per archived sequence number.",
+        )
+    ]
+
+    def init(self):
+        res = super().init()
+        self.env.cr.execute(
+            """
+CREATE OR REPLACE FUNCTION sicantik_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS sicantik_audit_checkpoint_guard
+    ON sicantik_audit_checkpoint;
+CREATE TRIGGER sicantik_audit_checkpoint_guard
+    BEFORE UPDATE OR DELETE ON sicantik_audit_checkpoint
+    FOR EACH ROW EXECUTE FUNCTION sicantik_audit_append_only();
+DROP TRIGGER IF EXISTS sicantik_audit_checkpoint_truncate
+    ON sicantik_audit_checkpoint;
+CREATE TRIGGER sicantik_audit_checkpoint_truncate
+    BEFORE TRUNCATE ON sicantik_audit_checkpoint
+    FOR EACH STATEMENT EXECUTE FUNCTION sicantik_audit_append_only();
+"""
+        )
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get("sicantik_audit_retention"):
+            raise UserError(_("Checkpoints are created by the retention job only."))
+        return super().create(vals_list)
+
+    def write(self, vals):  # pylint: disable=method-required-super
+        raise UserError(_("Audit checkpoints cannot be changed."))
+
+    def unlink(self):  # pylint: disable=method-required-super
+        raise UserError(_("Audit checkpoints cannot be deleted."))
+
+    @api.depends("from_sequence", "upto_sequence")
+    def _compute_display_name(self):
+        for checkpoint in self:
+            checkpoint.display_name = (
+                f"#{checkpoint.from_sequence}–#{checkpoint.upto_sequence}"
+            )
