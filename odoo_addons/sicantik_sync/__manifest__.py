@@ -1,0 +1,24 @@
+{
+    "name": "SICANTIK Companion — Sync",
+    "summary": "Read-only, incremental mirror of the SICANTIK MySQL database: "
+    "permits, applicants, companies, status history, quarantine and "
+    "reconciliation",
+    "version": "18.0.1.0.0",
+    "category": "Services/SICANTIK",
+    "author": "SICANTIK Companion developers",
+    "maintainers": ["sicantik-companion"],
+    "license": "AGPL-3",
+    "development_status": "Beta",
+    "installable": True,
+    "depends": ["sicantik_base", "sicantik_audit", "mail"],
+    "external_dependencies": {"python": ["sqlalchemy", "pymysql"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
+        "views/sicantik_permit_views.xml",
+        "views/sicantik_party_views.xml",
+        "views/sicantik_sync_views.xml",
+        "wizards/sicantik_sync_reconcile_views.xml",
+        "views/sicantik_sync_menus.xml",
+    ],
+}

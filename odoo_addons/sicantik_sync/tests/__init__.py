@@ -1,0 +1,3 @@
+from . import test_sync
+from . import test_faults
+from . import test_reconcile

@@ -1,0 +1,129 @@
+"""Throw-away SICANTIK databases for the sync tests.
+
+Why not the harness database only: tests must mutate their source (new
+workflow steps, deleted rows, killed connections), and the database the harness
+exports (``SICANTIK_MYSQL_DATABASE``) is shared by every test class.  Each
+class therefore generates its own small ``--dirty`` sandbox database with the
+project's generator (``python -m sandbox.sicantik``) through the admin URL,
+and drops it afterwards.  The harness database is still used read-only for the
+read-only proofs.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+
+import pymysql
+from sqlalchemy.engine import make_url
+
+from odoo.tests import TransactionCase
+
+from ..lib import source as source_lib
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+ADMIN_URL = os.environ.get(
+    "SICANTIK_MYSQL_ADMIN_URL", "mysql+pymysql://root@127.0.0.1:3306/"
+)
+
+
+def sandbox(*args):
+    """Run the sandbox generator CLI; return its JSON summary."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "sandbox.sicantik", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if proc.returncode:
+        raise RuntimeError(f"sandbox {args[0]} failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def db_url(database, user=None, password=None):
+    url = make_url(ADMIN_URL).set(database=database)
+    if user:
+        url = url.set(username=user, password=password)
+    return url.render_as_string(hide_password=False)
+
+
+def admin_connect(database=None):
+    url = make_url(ADMIN_URL)
+    return pymysql.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 3306,
+        user=url.username or "root",
+        password=url.password or "",
+        database=database,
+        autocommit=True,
+    )
+
+
+def admin_sql(database, sql, params=None):
+    conn = admin_connect(database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+class SicantikSourceCase(TransactionCase):
+    """A TransactionCase owning a freshly generated dirty SICANTIK database."""
+
+    permits = 60
+    seed = 11
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not (REPO_ROOT / "sandbox" / "sicantik").is_dir():
+            raise unittest.SkipTest("sandbox generator not available")
+        cls.source_db = f"sicantik_t_sync_{os.getpid()}_{cls.__name__.lower()}"[:60]
+        cls.url = db_url(cls.source_db)
+        sandbox(
+            "generate",
+            "--url",
+            cls.url,
+            "--permits",
+            str(cls.permits),
+            "--seed",
+            str(cls.seed),
+            "--dirty",
+            "--reset",
+        )
+        cls.addClassCleanup(cls._drop_source)
+        cls.sync = cls.env["sicantik.sync"]
+
+    @classmethod
+    def _drop_source(cls):
+        source_lib.dispose_all()
+        admin_sql(None, f"DROP DATABASE IF EXISTS `{cls.source_db}`")
+
+    def src(self, sql, params=None):
+        return admin_sql(self.source_db, sql, params)
+
+    def cycle(self, kind="sync", url=None):
+        result = self.sync.run_cycle(kind=kind, url=url or self.url, commit=False)
+        self.assertEqual(result["status"], "done", result)
+        return result["run"]
+
+    def hashes(self, model):
+        table = self.env[model]._table
+        self.env.flush_all()
+        query = f"SELECT sicantik_id, row_hash FROM {table}"
+        self.env.cr.execute(query)  # pylint: disable=sql-injection
+        return dict(self.env.cr.fetchall())
+
+    def open_quarantine(self):
+        return {
+            (q.source_table, q.source_id)
+            for q in self.env["sicantik.sync.quarantine"].search(
+                [("resolved", "=", False)]
+            )
+        }
