@@ -712,10 +712,7 @@ def cmd_run(args):
         env = odoo_env()
         names = args.addons.split(",") if args.addons else our_addons()
         if not pg_database_exists(conf, db):
-            log(
-                f"creating Odoo database {db} with "
-                f"{', '.join(names)} (Indonesian)"
-            )
+            log(f"creating Odoo database {db} with {', '.join(names)} (Indonesian)")
             rc = subprocess.run(
                 odoo_argv(
                     conf,

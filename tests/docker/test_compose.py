@@ -377,9 +377,9 @@ def test_secrets_only_from_required_variables(services):
     for service, key, value in all_environment(services):
         if SECRET_NAME.search(key):
             found += 1
-            assert required_ref.fullmatch(value), (
-                f"{service}.{key} must be exactly ${{VAR:?...}}, got {value!r}"
-            )
+            assert required_ref.fullmatch(
+                value
+            ), f"{service}.{key} must be exactly ${{VAR:?...}}, got {value!r}"
     assert found >= 8  # sanity: the check did look at the secrets
 
 
@@ -462,9 +462,9 @@ def test_env_example_entries_are_commented():
         above = index - 1
         while above >= 0 and lines[above] and not lines[above].startswith("#"):
             above -= 1  # another setting of the same group
-        assert above >= 0 and lines[above].startswith("#"), (
-            f"{line.split('=')[0]} has no comment"
-        )
+        assert above >= 0 and lines[above].startswith(
+            "#"
+        ), f"{line.split('=')[0]} has no comment"
 
 
 def test_env_example_timezone_and_workers():
