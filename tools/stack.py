@@ -186,6 +186,9 @@ class S3Server:
             f"-master.port={ports['master']}",
             f"-master.port.grpc={free_port()}",
             "-master.volumeSizeLimitMB=256",
+            # Grow volumes on demand: the default cap of 8 runs out after a few
+            # buckets (each gets its own volumes) and uploads then fail.
+            "-volume.max=0",
             f"-volume.port={ports['volume']}",
             f"-volume.port.grpc={free_port()}",
             f"-filer.port={ports['filer']}",
