@@ -589,8 +589,6 @@ def cmd_test(args):
                     odoo_db,
                     "-i",
                     addons,
-                    # Load Indonesian as `make run` does: a broken id.po fails here.
-                    "--load-language=id_ID",
                     "--test-enable",
                     f"--test-tags={tags}",
                     "--stop-after-init",

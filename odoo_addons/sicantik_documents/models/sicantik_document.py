@@ -1,0 +1,689 @@
+"""One immutable version of one permit document, stored in S3.
+
+Design notes (the "why"):
+
+* **A record per version, never an edit.**  A permit PDF is evidence: once
+  stored, the content fields of a version (:data:`CONTENT_FIELDS`) cannot be
+  written through the ORM and the record cannot be deleted; a corrected or
+  re-signed PDF is a new version with the next number.  The S3 key names the
+  SICANTIK permit id, this record's id, the version and the SHA-256, and the
+  store refuses to overwrite a key.
+* **Bytes never in PostgreSQL.**  A record is created first (state
+  ``pending_upload``, hash and source path only) so that its id can go into the
+  key, then the file is streamed to S3.  When S3 is down the record simply
+  stays ``pending_upload``: files of the upload folder are re-read from the
+  read-only folder by the retry cron, wizard uploads wait in a temporary
+  attachment (the filestore, not the database) that is removed once stored.
+  The Odoo transaction never depends on S3 answering, and nothing is lost.
+* **Encryption for signed versions.**  ``signed`` and ``resigned`` versions are
+  encrypted (``lib/crypto.py``) before upload; the key id is kept on the
+  record (and in the object header) so keys can rotate.
+* **Integrity.**  ``object_sha256``/``object_size`` describe the bytes *at rest*
+  (the ciphertext for encrypted versions), so the integrity cron can re-hash
+  objects without any key; ``sha256`` is the hash of the document itself.
+"""
+
+import concurrent.futures
+import io
+import logging
+import os
+import threading
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..lib import crypto, store
+from . import services
+
+_logger = logging.getLogger(__name__)
+
+#: Fields that define a stored version; frozen once the state leaves
+#: ``pending_upload``.
+CONTENT_FIELDS = frozenset(
+    {
+        "permit_id",
+        "kind",
+        "version",
+        "object_key",
+        "size",
+        "sha256",
+        "mimetype",
+        "filename",
+        "source_path",
+        "encrypted",
+        "key_id",
+        "object_size",
+        "object_sha256",
+    }
+)
+ENCRYPTED_KINDS = ("signed", "resigned")
+#: Longest wait between two upload attempts of one document.
+MAX_BACKOFF = timedelta(hours=6)
+
+
+class FolderUnavailable(Exception):
+    """SICANTIK's upload folder is not mounted right now (retry later)."""
+
+
+class SicantikDocument(models.Model):
+    _name = "sicantik.document"
+    _description = "SICANTIK Permit Document Version"
+    _order = "permit_id, kind, version desc"
+    _rec_names_search = ["name", "filename", "sha256"]
+
+    name = fields.Char(compute="_compute_name", store=True, index="trigram")
+    permit_id = fields.Many2one(
+        "sicantik.permit",
+        string="Permit",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
+        index=True,
+    )
+    kind = fields.Selection(
+        [
+            ("original", "Original"),
+            ("signed", "Signed"),
+            ("resigned", "Re-signed"),
+            ("attachment", "Attachment"),
+        ],
+        required=True,
+        readonly=True,
+        default="original",
+    )
+    version = fields.Integer(required=True, readonly=True, default=1)
+    state = fields.Selection(
+        [
+            ("pending_upload", "Pending Upload"),
+            ("stored", "Stored"),
+            ("missing", "Missing"),
+            ("altered", "Altered"),
+            ("quarantined", "Quarantined"),
+        ],
+        required=True,
+        readonly=True,
+        default="pending_upload",
+        index=True,
+    )
+    filename = fields.Char(readonly=True)
+    mimetype = fields.Char(string="MIME Type", readonly=True, default="application/pdf")
+    size = fields.Integer(string="Size (bytes)", readonly=True)
+    sha256 = fields.Char(string="SHA-256", readonly=True, index=True, size=64)
+    object_key = fields.Char(string="Object Key", readonly=True, copy=False)
+    object_size = fields.Integer(string="Stored Size (bytes)", readonly=True)
+    object_sha256 = fields.Char(string="Stored SHA-256", readonly=True, size=64)
+    encrypted = fields.Boolean(readonly=True)
+    key_id = fields.Char(string="Key ID", readonly=True)
+    origin = fields.Selection(
+        [
+            ("folder", "Upload Folder"),
+            ("upload", "Manual Upload"),
+            ("signing", "Signing Service"),
+        ],
+        required=True,
+        readonly=True,
+        default="folder",
+    )
+    source_path = fields.Char(string="Source Path", readonly=True, index=True)
+    source_mtime = fields.Float(string="Source Modified (epoch)", readonly=True)
+    uploaded_by_id = fields.Many2one(
+        "res.users", string="Uploaded By", readonly=True, default=lambda s: s.env.user
+    )
+    uploaded_at = fields.Datetime(string="Uploaded On", readonly=True)
+    upload_attempts = fields.Integer(readonly=True)
+    next_retry_at = fields.Datetime(string="Next Upload Attempt", readonly=True)
+    last_error = fields.Char(readonly=True)
+    temp_attachment_id = fields.Many2one(
+        "ir.attachment", string="Waiting Upload", readonly=True, ondelete="set null"
+    )
+    checked_at = fields.Datetime(string="Last Integrity Check", readonly=True)
+    size_human = fields.Char(string="Size", compute="_compute_size_human")
+
+    _sql_constraints = [
+        (
+            "permit_kind_version_uniq",
+            "unique(permit_id, kind, version)",
+            "A permit has one document per kind and version number.",
+        )
+    ]
+
+    @api.depends("permit_id.name", "kind", "version")
+    def _compute_name(self):
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        for doc in self:
+            doc.name = f"{doc.permit_id.name or ''} {labels.get(doc.kind, '')} " + (
+                f"v{doc.version}"
+            )
+
+    @api.depends("size")
+    def _compute_size_human(self):
+        for doc in self:
+            size = float(doc.size or 0)
+            for unit in ("B", "KB", "MB", "GB"):
+                if size < 1024 or unit == "GB":
+                    doc.size_human = (
+                        f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+                    )
+                    break
+                size /= 1024
+
+    # ------------------------------------------------------------ immutability
+    def write(self, vals):
+        frozen = CONTENT_FIELDS.intersection(vals)
+        if frozen:
+            locked = self.filtered(lambda d: d.state != "pending_upload")
+            if locked:
+                raise UserError(
+                    _(
+                        "Document %(name)s is stored and cannot be changed "
+                        "(%(fields)s). Upload a new version instead.",
+                        name=locked[0].display_name,
+                        fields=", ".join(sorted(frozen)),
+                    )
+                )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_pending(self):
+        if self.filtered(lambda d: d.state != "pending_upload"):
+            raise UserError(
+                _("Stored document versions are evidence and cannot be deleted.")
+            )
+
+    # ---------------------------------------------------------- new versions
+    @api.model
+    def _next_versions(self, permit_ids, kind):
+        """Next version number of ``kind`` per permit id, in one query."""
+        permit_ids = set(permit_ids)
+        self.flush_model(["permit_id", "kind", "version"])
+        self.env.cr.execute(
+            "SELECT permit_id, MAX(version) FROM sicantik_document"
+            " WHERE permit_id = ANY(%s) AND kind = %s GROUP BY permit_id",
+            [list(permit_ids), kind],
+        )
+        current = dict(self.env.cr.fetchall())
+        return {pid: current.get(pid, 0) + 1 for pid in permit_ids}
+
+    @api.model
+    def _create_version(
+        self,
+        permit,
+        kind,
+        opener,
+        sha256,
+        size,
+        filename,
+        origin,
+        source_path=False,
+        source_mtime=0.0,
+        fallback_bytes=None,
+        s3_state=None,
+    ):
+        """Create the next version of ``kind`` for ``permit`` and store it.
+
+        ``opener()`` returns a new readable file object on the content (called
+        again by the retry cron for folder files).  ``fallback_bytes`` is kept
+        in a temporary attachment when S3 cannot take the file now (wizard
+        uploads, whose source is gone after the request).  ``s3_state`` is a
+        dict shared across one batch: once S3 is known to be down, later
+        files go straight to ``pending_upload`` instead of each waiting for a
+        timeout.  Returns the new record; raises
+        :class:`~..lib.store.IntegrityError`/:class:`~..lib.store.SourceError`
+        when the source changed or vanished while it was read (the caller rolls
+        the record back).
+        """
+        doc = self.sudo().create(
+            {
+                "permit_id": permit.id,
+                "kind": kind,
+                "version": self._next_versions([permit.id], kind)[permit.id],
+                "sha256": sha256,
+                "size": size,
+                "filename": filename,
+                "origin": origin,
+                "source_path": source_path,
+                "source_mtime": source_mtime,
+                "uploaded_by_id": self.env.uid,
+            }
+        )
+        stored = doc._upload(opener, s3_state=s3_state)
+        if not stored and fallback_bytes is not None:
+            doc.temp_attachment_id = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": f"pending-upload-{doc.id}.pdf",
+                        "raw": fallback_bytes,
+                        "res_model": self._name,
+                        "res_id": doc.id,
+                        "mimetype": "application/pdf",
+                    }
+                )
+            )
+        return doc
+
+    def _backoff(self):
+        """Exponential: 1, 2, 4 … minutes after each failure, at most 6 hours."""
+        self.ensure_one()
+        delay = timedelta(minutes=2 ** min(self.upload_attempts, 12))
+        return fields.Datetime.now() + min(delay, MAX_BACKOFF)
+
+    def _object_target(self):
+        """The object key and S3 metadata of this version."""
+        self.ensure_one()
+        key = store.object_key(
+            self.permit_id.sicantik_id, self.id, self.version, self.sha256
+        )
+        metadata = {
+            "sicantik-permit": str(self.permit_id.sicantik_id),
+            "sicantik-document": str(self.id),
+            "sicantik-version": str(self.version),
+            "sicantik-kind": self.kind,
+            "sicantik-sha256": self.sha256,
+        }
+        return key, metadata
+
+    def _mark_stored(self, res, key_id=False):
+        """Record a finished upload (content fields and state in one write)."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        # allowed because the record is still pending at this point
+        self.sudo().write(
+            {
+                "state": "stored",
+                "object_key": res.key,
+                "object_size": res.size,
+                "object_sha256": res.sha256,
+                "encrypted": bool(key_id),
+                "key_id": key_id,
+                "uploaded_at": now,
+                "checked_at": now,
+                "last_error": False,
+                "next_retry_at": False,
+            }
+        )
+
+    def _upload(self, opener, s3_state=None):
+        """Stream the content to S3; return True when stored.
+
+        Keeps the record ``pending_upload`` (with the error and the next
+        attempt) when S3 is unavailable or refuses the write; lets integrity
+        and source errors propagate (see :meth:`_create_version`).
+        """
+        self.ensure_one()
+        s3_state = {} if s3_state is None else s3_state
+        if s3_state.get("down"):
+            self._postpone(s3_state["down"])
+            return False
+        encrypt = self.kind in ENCRYPTED_KINDS
+        key, metadata = self._object_target()
+        key_id = False
+        try:
+            doc_store = services.get_store()
+            with opener() as fh:
+                if encrypt:
+                    reader = crypto.EncryptingReader(fh, services.get_keyring())
+                    key_id = metadata["sicantik-key-id"] = reader.key_id
+                    res = doc_store.put(
+                        key,
+                        reader,
+                        content_type="application/octet-stream",
+                        metadata=metadata,
+                    )
+                    if reader.sha256 != self.sha256:
+                        # the plaintext hash is only known at the end: the
+                        # object was never referenced, remove it again
+                        doc_store.delete(key)
+                        raise store.IntegrityError(
+                            f"source changed: {reader.sha256} != {self.sha256}"
+                        )
+                else:
+                    res = doc_store.put(
+                        key, fh, expected_sha256=self.sha256, metadata=metadata
+                    )
+        except (store.IntegrityError, store.SourceError, FileNotFoundError):
+            raise
+        except store.ObjectExists:
+            res = self._adopt_existing(key)
+            if res is None:
+                raise
+        except (store.StoreError, crypto.CryptoError) as exc:
+            s3_state["down"] = str(exc)
+            self._postpone(str(exc))
+            return False
+        self._mark_stored(res, key_id)
+        return True
+
+    def _upload_parallel(self, openers, workers=4):
+        """Upload many unencrypted pending versions at once.
+
+        Why threads: each object costs two round trips (the immutability
+        ``stat``, then the upload) during which the worker only waits; a few
+        concurrent uploads keep S3 busy.  Threads do S3 and file I/O only;
+        every ORM write happens here, in the calling thread, after they
+        finished.  Returns ``{doc: "stored" | "pending" | exception}`` where
+        the exception is a source problem (file changed or vanished) that the
+        caller turns into a quarantine entry.
+        """
+        doc_store = services.get_store()
+        down = threading.Event()
+        jobs = {doc: (*doc._object_target(), opener) for doc, opener in openers.items()}
+        shas = {doc: doc.sha256 for doc in jobs}
+
+        def put(doc):
+            key, metadata, opener = jobs[doc]
+            if down.is_set():
+                return None
+            try:
+                with opener() as fh:
+                    return doc_store.put(
+                        key, fh, expected_sha256=shas[doc], metadata=metadata
+                    )
+            except (store.IntegrityError, store.SourceError, OSError) as exc:
+                return exc
+            except store.ObjectExists as exc:
+                return exc
+            except store.StoreError as exc:
+                down.set()
+                return exc
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            results = dict(zip(jobs, pool.map(put, jobs), strict=True))
+        outcome = {}
+        error = next(
+            (
+                str(res)
+                for res in results.values()
+                if isinstance(res, store.StoreError)
+                and not isinstance(res, store.ObjectExists | store.SourceError)
+                and not isinstance(res, store.IntegrityError)
+            ),
+            None,
+        )
+        for doc, res in results.items():
+            if isinstance(res, store.ObjectExists):
+                try:
+                    res = doc._adopt_existing(jobs[doc][0]) or res
+                except store.StoreError as exc:
+                    res = exc
+            if isinstance(res, store.PutResult):
+                doc._mark_stored(res)
+                outcome[doc] = "stored"
+            elif isinstance(res, store.IntegrityError | store.SourceError | OSError):
+                outcome[doc] = res
+            else:
+                doc._postpone(error or str(res))
+                outcome[doc] = "pending"
+        return outcome
+
+    def _adopt_existing(self, key):
+        """An object already under our key: a crash between upload and commit.
+
+        The key holds this record's id, so only an earlier attempt for this
+        very record can have written it; adopt it when its bytes match.
+        """
+        doc_store = services.get_store()
+        if self.kind in ENCRYPTED_KINDS:
+            return None  # cannot know the key id it was written with
+        sha, size = doc_store.hash_object(key)
+        if sha != self.sha256:
+            return None
+        return store.PutResult(key=key, size=size, sha256=sha, etag=None, parts=1)
+
+    def _postpone(self, error):
+        self.ensure_one()
+        self.sudo().write(
+            {
+                "upload_attempts": self.upload_attempts + 1,
+                "next_retry_at": self._backoff(),
+                "last_error": (error or "")[:500],
+            }
+        )
+
+    # ------------------------------------------------------------- retrying
+    def _opener(self):
+        """A callable opening this pending document's content again."""
+        self.ensure_one()
+        if self.temp_attachment_id:
+            att = self.temp_attachment_id.sudo()
+            if att.store_fname:
+                path = att._full_path(att.store_fname)
+                return lambda: open(path, "rb")  # noqa: SIM115
+            data = att.raw or b""
+            return lambda: io.BytesIO(data)
+        root = services.upload_root()
+        if not self.source_path:
+            raise store.SourceError(_("The source of this document is not available."))
+        if not root:
+            # an unmounted folder is an outage, not a lost file: retry later
+            raise FolderUnavailable(_("The upload folder is not mounted."))
+        real = services.get_scanner(root).resolve(self.source_path)
+        return lambda: open(real, "rb")  # noqa: SIM115
+
+    def _retry_upload(self, s3_state):
+        """One more attempt; a vanished or changed source marks it missing."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                stored = self._upload(self._opener(), s3_state=s3_state)
+        except FolderUnavailable as exc:
+            self._postpone(str(exc))
+            return False
+        except (store.IntegrityError, store.SourceError, OSError, ValueError) as exc:
+            self.sudo().write(
+                {
+                    "state": "missing",
+                    "last_error": _(
+                        "The source changed or disappeared before it could be "
+                        "stored (%(error)s); a changed folder file is imported "
+                        "again as a new version.",
+                        error=str(exc)[:300],
+                    ),
+                    "next_retry_at": False,
+                }
+            )
+            return False
+        if stored and self.temp_attachment_id:
+            attachment = self.temp_attachment_id
+            self.sudo().temp_attachment_id = False
+            attachment.sudo().unlink()
+        return stored
+
+    @api.model
+    def _cron_retry_uploads(self):
+        """Retry due ``pending_upload`` documents, one bounded batch per call."""
+        limit = services.batch_size("doc_retry_batch", 50)
+        now = fields.Datetime.now()
+        domain = [("state", "=", "pending_upload"), ("next_retry_at", "<=", now)]
+        docs = self.sudo().search(domain, order="next_retry_at, id", limit=limit)
+        s3_state = {}
+        done = stored = 0
+        for doc in docs:
+            done += 1
+            stored += bool(doc._retry_upload(s3_state))
+            if s3_state.get("down"):
+                # S3 is down: postpone every other due document at once
+                # rather than letting the scheduler loop through them now
+                rest = self.sudo().search(domain + [("id", "not in", docs[:done].ids)])
+                for other in rest:
+                    other._postpone(s3_state["down"])
+                break
+        remaining = 0 if s3_state.get("down") else self.sudo().search_count(domain)
+        if stored:
+            self.env["sicantik.audit.event"].log(
+                "document.import",
+                summary=f"{stored} pending document(s) stored after retry",
+                record=docs.filtered(lambda d: d.state == "stored"),
+            )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return {"done": done, "stored": stored, "remaining": remaining}
+
+    # ------------------------------------------------------------ integrity
+    def _check_integrity(self):
+        """Re-hash the stored objects of ``self``; flag missing/altered ones.
+
+        Returns the records whose state changed.  Raises
+        :class:`~..lib.store.StoreUnavailable` untouched: an unreachable S3 says
+        nothing about the objects.
+        """
+        doc_store = services.get_store()
+        changed = self.browse()
+        for doc in self:
+            if not doc.object_key:
+                continue
+            info = doc_store.stat(doc.object_key)
+            if info is None:
+                new_state = "missing"
+            else:
+                try:
+                    sha, size = doc_store.hash_object(doc.object_key)
+                except store.ObjectMissing:
+                    sha, size = None, None
+                new_state = (
+                    "missing"
+                    if sha is None
+                    else (
+                        "stored"
+                        if (sha, size) == (doc.object_sha256, doc.object_size)
+                        else "altered"
+                    )
+                )
+            values = {"checked_at": fields.Datetime.now()}
+            if new_state != doc.state and doc.state != "quarantined":
+                values["state"] = new_state
+                changed |= doc
+            doc.sudo().write(values)
+        for doc in changed:
+            self.env["sicantik.audit.event"].log(
+                "document.integrity",
+                summary=f"{doc.display_name}: {doc.state}",
+                record=doc,
+                details={"object_key": doc.object_key, "state": doc.state},
+            )
+        return changed
+
+    @api.model
+    def _integrity_domain(self):
+        days = services.batch_size("doc_integrity_days", 7)
+        cutoff = fields.Datetime.now() - timedelta(days=days)
+        return [
+            ("state", "in", ("stored", "missing", "altered")),
+            "|",
+            ("checked_at", "=", False),
+            ("checked_at", "<", cutoff),
+        ]
+
+    @api.model
+    def _cron_check_integrity(self):
+        """Re-hash objects not checked for ``doc_integrity_days`` days."""
+        limit = services.batch_size("doc_integrity_batch", 100)
+        docs = self.sudo().search(
+            self._integrity_domain(),
+            order="checked_at asc nulls first, id",
+            limit=limit,
+        )
+        try:
+            changed = docs._check_integrity()
+        except store.StoreUnavailable as exc:
+            _logger.warning("integrity check postponed: %s", exc)
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return {"done": 0, "changed": 0, "remaining": 0}
+        remaining = self.sudo().search_count(self._integrity_domain())
+        self.env["ir.cron"]._notify_progress(done=len(docs), remaining=remaining)
+        return {"done": len(docs), "changed": len(changed), "remaining": remaining}
+
+    # ------------------------------------------------------------- reading
+    def _check_downloadable(self):
+        self.ensure_one()
+        if self.state != "stored" or not self.object_key:
+            raise UserError(
+                _(
+                    "Document %(name)s cannot be downloaded: it is %(state)s.",
+                    name=self.display_name,
+                    state=dict(
+                        self._fields["state"]._description_selection(self.env)
+                    ).get(self.state),
+                )
+            )
+
+    def _stream(self):
+        """Generator of the document's plaintext bytes, verified on the way.
+
+        Uses no cursor, so an HTTP response can consume it after the request's
+        transaction is closed.
+        """
+        self.ensure_one()
+        self._check_downloadable()
+        doc_store = services.get_store()
+        chunks = doc_store.iter_chunks(
+            self.object_key, expected_sha256=self.object_sha256
+        )
+        if self.encrypted:
+            return crypto.decrypt_chunks(chunks, services.get_keyring())
+        return chunks
+
+    def _download_filename(self):
+        self.ensure_one()
+        base = os.path.splitext(self.filename or "")[0] or (self.permit_id.name or "")
+        return f"{base} v{self.version}.pdf"
+
+    def action_download(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/sicantik/document/{self.id}/download",
+            "target": "self",
+        }
+
+    def action_preview(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/sicantik/document/{self.id}/download?inline=1",
+            "target": "new",
+        }
+
+    def _check_admin(self):
+        """Buttons that change states write with sudo: gate them explicitly."""
+        if not self.env.user.has_group("sicantik_base.group_admin"):
+            raise AccessError(
+                _("Only SICANTIK administrators can do this on documents.")
+            )
+
+    def action_check_integrity(self):
+        self._check_admin()
+        changed = self._check_integrity()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Integrity check"),
+                "message": _(
+                    "%(count)s document(s) checked, %(changed)s changed state.",
+                    count=len(self),
+                    changed=len(changed),
+                ),
+                "type": "warning" if changed else "success",
+            },
+        }
+
+    def action_quarantine(self):
+        """Take versions out of circulation (suspected forgery, wrong file)."""
+        self._check_admin()
+        for doc in self:
+            doc.sudo().write({"state": "quarantined"})
+            self.env["sicantik.audit.event"].log(
+                "document.quarantine",
+                summary=f"{doc.display_name} quarantined by an administrator",
+                record=doc,
+            )
+        return True
+
+    def action_retry_upload(self):
+        self._check_admin()
+        s3_state = {}
+        for doc in self.filtered(lambda d: d.state == "pending_upload"):
+            doc._retry_upload(s3_state)
+        return True
