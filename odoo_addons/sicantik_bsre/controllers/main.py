@@ -1,0 +1,374 @@
+"""Public verification: the QR target page, the upload check and a JSON API.
+
+Why it is built this way:
+
+* **Small public surface.**  Routes read only ``sicantik.verification`` (a
+  precomputed, masked summary; see that model) through a Redis cache; never the
+  permit, the applicant or the request.  Responses carry no NIK, address or
+  phone because the data they are built from has none.
+* **Rate limit before any work.**  Each visitor (a daily-rotating salted hash
+  of the IP, never the IP itself) gets ``verify_rate_limit`` requests per
+  window across page, upload and API; beyond that HTTP 429 with
+  ``Retry-After``.  When Redis is unreachable the routes answer 503 unless
+  ``sicantik_bsre_verify_fail_open`` is set: an unlimited public endpoint is a
+  decision an operator must take explicitly.
+* **Counted, not tracked.**  Every verification increments daily counters in
+  Redis; one ``verify.public`` audit event per visitor, token and day records
+  that a permit was checked, with the audit trail's salted visitor key.
+* **Uploads are bounded** (``verify_max_upload_mb``) and checked twice: the
+  SHA-256 must equal a signed version we issued, and pyHanko validates the
+  signature offline against the configured trust roots.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import re
+
+import pytz
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.sicantik_base.lib import settings
+from odoo.addons.sicantik_base.lib.redis_client import get_redis
+
+from ..lib import offline_verify, ratelimit
+from ..models import services
+
+_logger = logging.getLogger(__name__)
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+STATUS_LABELS = {
+    "valid": "Berlaku",
+    "expired": "Kedaluwarsa",
+    "revoked": "Dicabut",
+    "replaced": "Digantikan oleh dokumen yang lebih baru",
+}
+
+
+def _date_id(value):
+    if not value:
+        return "-"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def _datetime_id(value, tz_name):
+    if not value:
+        return "-"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.rstrip("Z"))
+    local = pytz.utc.localize(value).astimezone(pytz.timezone(tz_name))
+    zone = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+    label = zone.get(tz_name, local.strftime("%Z"))
+    return f"{_date_id(local.date())} {local:%H.%M} {label}"
+
+
+class Unavailable(Exception):
+    """Redis is needed for the rate limit and is not reachable."""
+
+
+class SicantikVerifyController(http.Controller):
+    # ------------------------------------------------------------ plumbing
+    def _env(self):
+        return request.env(su=True)
+
+    def _visitor(self, env):
+        secret = settings.get("verify_salt") or env["ir.config_parameter"].get_param(
+            "database.secret", ""
+        )
+        return ratelimit.visitor_key(request.httprequest.remote_addr, secret)
+
+    def _redis(self):
+        try:
+            redis = get_redis()
+        except Exception:
+            redis = None
+        return redis
+
+    def _limit(self, env, visitor):
+        """Return ``None`` when allowed, else the response to send."""
+        limit = services.int_param(env, "verify_rate_limit")
+        window = services.int_param(env, "verify_rate_window")
+        redis = self._redis()
+        try:
+            if redis is None:
+                raise Unavailable()
+            decision = ratelimit.hit(redis, visitor, limit, window)
+        except Exception:
+            if settings.get_bool("bsre_verify_fail_open", False):
+                return None
+            return self._error(503, "Layanan verifikasi sementara tidak tersedia.")
+        if decision.allowed:
+            return None
+        return self._error(
+            429,
+            "Terlalu banyak permintaan. Silakan coba lagi sebentar lagi.",
+            headers=[("Retry-After", str(decision.retry_after))],
+        )
+
+    def _wants_json(self):
+        return request.httprequest.path.startswith("/api/")
+
+    def _error(self, status, message, headers=None):
+        headers = list(headers or [])
+        headers.append(("Cache-Control", "no-store"))
+        if self._wants_json():
+            return request.make_json_response(
+                {"error": message, "status": status}, status=status, headers=headers
+            )
+        response = request.render(
+            "sicantik_bsre.verify_message",
+            {"message": message, "status": status},
+            status=status,
+            headers=headers,
+        )
+        return response
+
+    def _summary(self, env, token):
+        """The public dict for ``token`` (Redis-cached), or ``None``."""
+        if not token or not TOKEN_RE.match(token):
+            return None
+        token_hash = hashlib.sha256(token.encode()).hexdigest()
+        key = f"{ratelimit.PREFIX}summary:{token_hash}"
+        redis = self._redis()
+        if redis is not None:
+            try:
+                cached = redis.get(key)
+                if cached is not None:
+                    data = json.loads(cached)
+                    return data or None
+            except Exception:
+                redis = None
+        record = env["sicantik.verification"].search(
+            [("token_hash", "=", token_hash)], limit=1
+        )
+        data = None
+        if record and hmac.compare_digest(record.token, token):
+            data = record._public_dict()
+            data["_id"] = record.id
+        if redis is not None:
+            ttl = services.int_param(env, "verify_cache_seconds")
+            try:
+                redis.set(key, json.dumps(data), ex=max(1, ttl))
+            except Exception:
+                _logger.debug("verification cache unavailable")
+        return data
+
+    def _count(self, env, visitor, data, kind):
+        redis = self._redis()
+        token_hash = hashlib.sha256((data or {}).get("token", "").encode()).hexdigest()
+        first = True
+        if redis is not None:
+            try:
+                ratelimit.count_verification(redis, token_hash[:16], kind)
+                first = ratelimit.first_today(redis, f"{visitor}:{token_hash[:16]}")
+            except Exception:
+                _logger.debug("verification counters unavailable")
+        if first and data:
+            env["sicantik.audit.event"].log(
+                "verify.public",
+                summary=f"public verification ({kind}): {data.get('permit_number')}",
+                record=("sicantik.verification", data.get("_id")),
+                details={"kind": kind, "status": data.get("status")},
+                actor={"type": "public"},
+            )
+
+    def _read_upload(self, env):
+        """``(bytes, None)`` or ``(None, error response)`` for a bounded upload."""
+        limit = services.int_param(env, "verify_max_upload_mb") * 1024 * 1024
+        length = request.httprequest.content_length
+        if length is None or length > limit + 64 * 1024:
+            return None, self._error(
+                413, "Berkas terlalu besar atau ukurannya tidak diketahui."
+            )
+        upload = request.httprequest.files.get("file")
+        if upload is not None:
+            data = upload.read(limit + 1)
+        else:
+            data = request.httprequest.get_data()[: limit + 1]
+        if not data:
+            return None, self._error(400, "Tidak ada berkas PDF yang dikirim.")
+        if len(data) > limit:
+            return None, self._error(413, "Berkas terlalu besar.")
+        return data, None
+
+    def _check_file(self, env, data, expected=None):
+        digest = hashlib.sha256(data).hexdigest()
+        if expected is None:
+            match = env["sicantik.verification"].search(
+                [("sha256", "=", digest)], limit=1
+            )
+            expected_data = match._public_dict() if match else None
+            if match:
+                expected_data["_id"] = match.id
+        else:
+            expected_data = expected if expected.get("sha256") == digest else None
+        result = offline_verify.verify_pdf(data, services.trust_roots())
+        return {
+            "sha256": digest,
+            "hash_match": bool(expected_data),
+            "document": expected_data,
+            "signature": {
+                "status": result.status,
+                "valid": result.valid,
+                "message": result.message_id,
+                "signature_count": result.signature_count,
+                "modified_after_signing": result.modified_after_signing,
+                "signers": [
+                    {
+                        "name": sig.signer_cn,
+                        "intact": sig.intact,
+                        "trusted": sig.trusted,
+                        "signing_time": sig.signing_time.isoformat()
+                        if sig.signing_time
+                        else None,
+                    }
+                    for sig in result.signatures
+                ],
+            },
+        }
+
+    def _page_values(self, env, data, check=None):
+        tz_name = (
+            env["ir.config_parameter"].get_param("sicantik_base.source_timezone")
+            or "Asia/Jakarta"
+        )
+        office = (
+            env["ir.config_parameter"].get_param("sicantik_base.office_name")
+            or "DPMPTSP"
+        )
+        return {
+            "doc": data,
+            "office": office,
+            "status_label": STATUS_LABELS.get(data["status"], data["status"]),
+            "issue_date": _date_id(data.get("issue_date")),
+            "expiry_date": _date_id(data.get("expiry_date")),
+            "signed_at": _datetime_id(data.get("signed_at"), tz_name),
+            "check": check,
+            "max_mb": services.int_param(env, "verify_max_upload_mb"),
+        }
+
+    @staticmethod
+    def _public(data):
+        return {k: v for k, v in (data or {}).items() if not k.startswith("_")}
+
+    # -------------------------------------------------------------- routes
+    @http.route(
+        "/verify/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        csrf=False,
+        save_session=False,
+        sitemap=False,
+    )
+    def verify_page(self, token, **_kw):
+        """The QR target; a POST with a PDF adds the upload check."""
+        env = self._env()
+        visitor = self._visitor(env)
+        limited = self._limit(env, visitor)
+        if limited is not None:
+            return limited
+        data = self._summary(env, token)
+        if not data:
+            return self._error(404, "Dokumen tidak ditemukan.")
+        check = None
+        kind = "page"
+        if request.httprequest.method == "POST":
+            upload, error = self._read_upload(env)
+            if error is not None:
+                return error
+            check = self._check_file(env, upload, expected=data)
+            kind = "upload"
+        self._count(env, visitor, data, kind)
+        return request.render(
+            "sicantik_bsre.verify_page",
+            self._page_values(env, data, check),
+            headers=[
+                ("Cache-Control", "no-store"),
+                ("X-Robots-Tag", "noindex"),
+                ("Referrer-Policy", "no-referrer"),
+            ],
+        )
+
+    @http.route(
+        "/api/verify/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+        sitemap=False,
+    )
+    def verify_api(self, token, **_kw):
+        env = self._env()
+        visitor = self._visitor(env)
+        limited = self._limit(env, visitor)
+        if limited is not None:
+            return limited
+        data = self._summary(env, token)
+        if not data:
+            return self._error(404, "Dokumen tidak ditemukan.")
+        self._count(env, visitor, data, "api")
+        return request.make_json_response(
+            self._public(data), headers=[("Cache-Control", "no-store")]
+        )
+
+    @http.route(
+        "/api/verify",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        sitemap=False,
+    )
+    def verify_api_file(self, **_kw):
+        """POST a PDF (multipart ``file`` or raw body): is it ours, and valid?"""
+        env = self._env()
+        visitor = self._visitor(env)
+        limited = self._limit(env, visitor)
+        if limited is not None:
+            return limited
+        upload, error = self._read_upload(env)
+        if error is not None:
+            return error
+        result = self._check_file(env, upload)
+        self._count(env, visitor, result["document"], "upload")
+        result["document"] = self._public(result["document"]) or None
+        return request.make_json_response(
+            result, headers=[("Cache-Control", "no-store")]
+        )
+
+
+class SicantikSignController(http.Controller):
+    @http.route("/sicantik_bsre/sign", type="json", auth="user", methods=["POST"])
+    def sign(self, wizard_id, passphrase=None):
+        """Receive the passphrase in a POST body and hand it to the wizard.
+
+        A dedicated route rather than ``call_kw``: Odoo logs ``call_kw``
+        arguments at DEBUG, route parameters it does not log (see the wizard's
+        module docstring).  The wizard is read with the caller's rights.
+        """
+        wizard = request.env["sicantik.sign.wizard"].browse(int(wizard_id))
+        wizard.check_access("write")
+        return wizard._action_sign(passphrase=passphrase)

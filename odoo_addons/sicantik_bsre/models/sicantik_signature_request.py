@@ -1,0 +1,662 @@
+"""A request to sign one permit document with an official's BSrE certificate.
+
+State machine (the "why" of each step)::
+
+    draft ─submit→ waiting_approval ─approve→ approved ─(wizard)→ signing
+    signing → signed | failed | outcome_unknown
+    outcome_unknown ─reconcile→ signed (evidence found) | approved (official
+        confirms nothing was signed) | failed
+    failed ─retry→ approved;  draft/waiting/approved/failed ─cancel→ cancelled
+
+* **approved → signing is committed on its own** before any byte goes to BSrE
+  (a separate cursor, :meth:`_claim_for_signing`).  If the worker dies during
+  the call, the row still says ``signing`` with a start time and a batch id:
+  evidence that a call may have happened.  A cron turns such stale rows into
+  ``outcome_unknown``.
+* **The claim is the lock.**  ``SELECT … FOR UPDATE SKIP LOCKED`` + the state
+  condition lets exactly one transaction move a request to ``signing``; a
+  second click, a second tab or a second worker gets nothing to sign.  Two
+  signing calls for one request can therefore never run concurrently.
+* **Each result is committed on its own** (a cursor per document): a crash in
+  the middle of a batch of 100 keeps the 40 already signed, stored and audited.
+  This also keeps the request's own transaction (``REPEATABLE READ``) from
+  writing rows another transaction changed.
+* **outcome_unknown blocks re-signing** until reconciled.  BSrE offers no
+  lookup by document, so the evidence is: the v1 one-time download when an
+  ``id_dokumen`` is known, else the official's own confirmation (recorded in
+  the chatter and the audit trail with their name).
+* **The passphrase** only ever exists as the argument of
+  :meth:`_sign_with_passphrase` (see the wizard for how it arrives there).
+"""
+
+import base64
+import hashlib
+import io
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.sicantik_base.lib import settings
+
+from ..lib import batch as bsre_batch
+from ..lib import stamp
+from ..lib.client import SignatureProperties
+from ..lib.errors import BsreError
+from . import services
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ("draft", "Draft"),
+    ("waiting_approval", "Waiting Approval"),
+    ("approved", "Approved"),
+    ("signing", "Signing"),
+    ("signed", "Signed"),
+    ("failed", "Failed"),
+    ("outcome_unknown", "Outcome Unknown"),
+    ("cancelled", "Cancelled"),
+]
+#: Written only by the workflow (see :meth:`SicantikSignatureRequest.write`).
+PROTECTED_FIELDS = frozenset(
+    {
+        "state",
+        "error_message",
+        "signed_document_id",
+        "signed_at",
+        "signing_started_at",
+        "verification_token",
+        "bsre_document_id",
+        "batch_id",
+        "attempt_count",
+        "requested_by_id",
+    }
+)
+#: Name prefix of the attachment keeping a signed output that could not be stored.
+UNSAVED_PREFIX = "sicantik-bsre-unsaved-"
+#: A ``signing`` row older than the sign timeout plus this margin is stale.
+STALE_MARGIN = timedelta(minutes=5)
+
+
+def new_token():
+    """256 random bits, URL-safe: the QR target cannot be guessed or listed."""
+    return secrets.token_urlsafe(32)
+
+
+class SicantikSignatureRequest(models.Model):
+    _name = "sicantik.signature.request"
+    _description = "SICANTIK Signature Request"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/"
+    )
+    document_id = fields.Many2one(
+        "sicantik.document",
+        string="Document to Sign",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        tracking=True,
+        domain="[('state', '=', 'stored'), ('kind', 'in', ('original', 'signed', "
+        "'resigned'))]",
+    )
+    permit_id = fields.Many2one(
+        related="document_id.permit_id", store=True, index=True, string="Permit"
+    )
+    official_id = fields.Many2one(
+        "res.users",
+        string="Signing Official",
+        required=True,
+        index=True,
+        tracking=True,
+        domain=lambda self: [
+            ("groups_id", "in", self.env.ref("sicantik_base.group_pejabat").id)
+        ],
+    )
+    requested_by_id = fields.Many2one(
+        "res.users",
+        string="Requested By",
+        readonly=True,
+        default=lambda self: self.env.user,
+    )
+    state = fields.Selection(
+        STATES,
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+        copy=False,
+    )
+    error_message = fields.Char(readonly=True, copy=False)
+    signed_document_id = fields.Many2one(
+        "sicantik.document", string="Signed Version", readonly=True, copy=False
+    )
+    signed_sha256 = fields.Char(
+        related="signed_document_id.sha256", string="Signed SHA-256"
+    )
+    verification_token = fields.Char(
+        readonly=True,
+        copy=False,
+        default=lambda _self: new_token(),
+        index=True,
+        groups="base.group_user",
+    )
+    verification_url = fields.Char(compute="_compute_verification_url")
+    signed_at = fields.Datetime(string="Signed On", readonly=True, copy=False)
+    signing_started_at = fields.Datetime(readonly=True, copy=False)
+    bsre_document_id = fields.Char(
+        string="BSrE Document ID",
+        readonly=True,
+        copy=False,
+        help="id_dokumen returned by API v1; lets a lost answer be downloaded once.",
+    )
+    batch_id = fields.Char(string="Batch", readonly=True, copy=False, index=True)
+    attempt_count = fields.Integer(string="Sign Attempts", readonly=True, copy=False)
+    is_my_turn = fields.Boolean(compute="_compute_is_my_turn")
+
+    _sql_constraints = [
+        (
+            "verification_token_uniq",
+            "unique(verification_token)",
+            "The verification token must be unique.",
+        )
+    ]
+
+    # ----------------------------------------------------------- computed
+    @api.depends("verification_token")
+    def _compute_verification_url(self):
+        base = services.public_base_url(self.env)
+        for request in self:
+            token = request.sudo().verification_token
+            request.verification_url = f"{base}/verify/{token}" if token else False
+
+    @api.depends_context("uid")
+    @api.depends("official_id", "state")
+    def _compute_is_my_turn(self):
+        for request in self:
+            request.is_my_turn = request.official_id == self.env.user and (
+                request.state in ("waiting_approval", "approved", "outcome_unknown")
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not self.env.su and PROTECTED_FIELDS.intersection(vals):
+                raise AccessError(
+                    _(
+                        "These fields are managed by the signing workflow: "
+                        "%(fields)s",
+                        fields=", ".join(sorted(PROTECTED_FIELDS.intersection(vals))),
+                    )
+                )
+            if vals.get("name", "/") == "/":
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("sicantik.signature.request")
+                    or "/"
+                )
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------ protection
+    def write(self, vals):
+        """Workflow fields change only through the workflow's own methods.
+
+        Officers may edit a draft request, but ``state``, the signature
+        evidence and the token are written by :meth:`_write_internal` (in
+        superuser mode, which no RPC client can request); otherwise a plain
+        ``write`` over RPC could skip the approval or forge a signed state.
+        """
+        if not self.env.su:
+            protected = PROTECTED_FIELDS.intersection(vals)
+            if protected:
+                raise AccessError(
+                    _(
+                        "These fields are managed by the signing workflow: "
+                        "%(fields)s",
+                        fields=", ".join(sorted(protected)),
+                    )
+                )
+            if {"document_id", "official_id"}.intersection(vals) and self.filtered(
+                lambda r: r.state != "draft"
+            ):
+                raise UserError(
+                    _("The document and the official can only change in draft.")
+                )
+        return super().write(vals)
+
+    def _write_internal(self, vals):
+        """Write workflow fields; tracking and chatter keep the real author."""
+        return self.sudo().write(vals)
+
+    # --------------------------------------------------------- transitions
+    def _check_state(self, *allowed):
+        wrong = self.filtered(lambda r: r.state not in allowed)
+        if wrong:
+            labels = dict(STATES)
+            raise UserError(
+                _(
+                    "%(name)s is %(state)s; this action is not possible now.",
+                    name=wrong[0].name,
+                    state=labels.get(wrong[0].state),
+                )
+            )
+
+    def _check_official(self):
+        if self.env.su:
+            return
+        if self.filtered(lambda r: r.official_id != self.env.user):
+            raise AccessError(_("Only the signing official of a request can do this."))
+
+    def _audit(self, action, summary, details=None):
+        audit = self.env["sicantik.audit.event"]
+        for request in self:
+            audit.log(action, summary=summary, record=request, details=details)
+
+    def _schedule(self, summary, note=""):
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        for request in self:
+            request.activity_schedule(
+                act_type_xmlid="mail.mail_activity_data_todo" if todo else "",
+                summary=summary,
+                note=note,
+                user_id=request.official_id.id,
+            )
+
+    def _close_activities(self, feedback):
+        for request in self:
+            activities = request.activity_ids.filtered(
+                lambda a, r=request: a.user_id == r.official_id
+            )
+            if activities:
+                activities.action_feedback(feedback=feedback)
+
+    def action_submit(self):
+        self._check_state("draft")
+        for request in self:
+            if request.document_id.state != "stored":
+                raise UserError(
+                    _(
+                        "%(doc)s is not stored yet.",
+                        doc=request.document_id.display_name,
+                    )
+                )
+            if not request.official_id.sudo().bsre_nik:
+                raise UserError(
+                    _(
+                        "%(user)s has no BSrE NIK; an administrator must set it "
+                        "on the user first.",
+                        user=request.official_id.name,
+                    )
+                )
+        self._write_internal({"state": "waiting_approval", "error_message": False})
+        self._schedule(_("Approve the signature of a permit document"))
+        self._audit("sign.request", "signature requested")
+        return True
+
+    def action_approve(self):
+        self._check_state("waiting_approval")
+        self._check_official()
+        self._write_internal({"state": "approved"})
+        self._close_activities(_("Approved"))
+        self._schedule(_("Sign the approved permit document"))
+        self._audit("sign.approve", "signature approved by the official")
+        return True
+
+    def action_cancel(self):
+        self._check_state("draft", "waiting_approval", "approved", "failed")
+        self.activity_unlink(["mail.mail_activity_data_todo"])
+        self._write_internal({"state": "cancelled"})
+        return True
+
+    def action_retry(self):
+        """A definite failure (nothing was signed) may be signed again."""
+        self._check_state("failed")
+        self._check_official()
+        self._write_internal({"state": "approved", "error_message": False})
+        return True
+
+    def action_open_sign_wizard(self):
+        requests = self.filtered(lambda r: r.state == "approved")
+        if not requests:
+            raise UserError(_("Select at least one approved request."))
+        requests._check_official()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Sign with BSrE"),
+            "res_model": "sicantik.sign.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_request_ids": [(6, 0, requests.ids)]},
+        }
+
+    # ----------------------------------------------------------- reconcile
+    def action_reconcile(self):
+        """Look for evidence of the signed output; report what was found.
+
+        Automatic evidence: a signed output kept because storing it failed
+        (see :meth:`_record_result`), or the v1 one-time download by
+        ``id_dokumen``; BSrE has no lookup by document.  Without evidence the
+        official decides with :meth:`action_reconcile_not_signed` or
+        :meth:`action_reconcile_failed`.
+        """
+        self._check_state("outcome_unknown", "signing")
+        self._check_stale_signing()
+        recovered = self.env[self._name]
+        attachments = self.env["ir.attachment"].sudo()
+        for request in self:
+            kept = attachments.search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "=", request.id),
+                    ("name", "=like", UNSAVED_PREFIX + "%"),
+                ],
+                limit=1,
+            )
+            if kept:
+                request._store_signed(kept.raw, request.bsre_document_id)
+                kept.unlink()
+                recovered |= request
+                continue
+            if not request.bsre_document_id:
+                request.message_post(
+                    body=_(
+                        "No automatic evidence is available for this call. Check "
+                        "the BSrE signing history, then confirm that nothing was "
+                        "signed (the request can be signed again) or mark it as "
+                        "failed."
+                    )
+                )
+                continue
+            try:
+                data = services.get_client().download(request.bsre_document_id)
+            except BsreError as exc:
+                raise UserError(exc.message_id) from None
+            if data:
+                request._store_signed(data, request.bsre_document_id)
+                recovered |= request
+        if recovered:
+            recovered._audit("sign.result", "reconciled: signed output recovered")
+        return True
+
+    def _check_stale_signing(self):
+        limit = fields.Datetime.now() - self._stale_after()
+        if self.filtered(
+            lambda r: r.state == "signing"
+            and (r.signing_started_at or fields.Datetime.now()) > limit
+        ):
+            raise UserError(_("This request is being signed right now."))
+
+    def action_reconcile_not_signed(self):
+        """The official checked BSrE and confirms nothing was signed."""
+        self._check_state("outcome_unknown")
+        self._check_official()
+        self._write_internal({"state": "approved", "error_message": False})
+        for request in self:
+            request.message_post(
+                body=_(
+                    "%(user)s confirmed that the document was not signed; it can be "
+                    "signed again.",
+                    user=self.env.user.name,
+                )
+            )
+        self._audit("sign.result", "reconciled: official confirmed not signed")
+        return True
+
+    def action_reconcile_failed(self):
+        self._check_state("outcome_unknown")
+        self._write_internal({"state": "failed"})
+        self._audit("sign.result", "reconciled: marked failed")
+        return True
+
+    @api.model
+    def _stale_after(self):
+        timeout = settings.get_float("bsre_timeout_sign", 120.0)
+        return timedelta(seconds=timeout) + STALE_MARGIN
+
+    @api.model
+    def _cron_mark_stale_signing(self):
+        """``signing`` rows left by a crashed worker become ``outcome_unknown``."""
+        limit = fields.Datetime.now() - self._stale_after()
+        stale = self.search(
+            [("state", "=", "signing"), ("signing_started_at", "<", limit)]
+        )
+        for request in stale:
+            request._write_internal(
+                {
+                    "state": "outcome_unknown",
+                    "error_message": _(
+                        "The signing call did not finish; reconcile before signing "
+                        "again."
+                    ),
+                }
+            )
+            request._schedule(_("Reconcile an interrupted signature"))
+        if stale:
+            stale._audit("sign.result", "signing interrupted: outcome unknown")
+        return len(stale)
+
+    # ------------------------------------------------------------- signing
+    def _document_bytes(self):
+        self.ensure_one()
+        return b"".join(self.document_id.sudo()._stream())
+
+    def _signature_properties(self):
+        """Visible QR (to this request's page) at the configured placement."""
+        self.ensure_one()
+        env = self.env
+        placement = stamp.Placement.from_config(
+            {
+                "page": services.param(env, "qr_page"),
+                "x": services.param(env, "qr_x"),
+                "y": services.param(env, "qr_y"),
+                "width": services.param(env, "qr_width"),
+                "height": services.param(env, "qr_height"),
+                "tag": services.param(env, "qr_tag"),
+            }
+        )
+        specimen = self.official_id.sudo().bsre_specimen
+        image = stamp.visible_image(
+            self.sudo().verification_url,
+            specimen=base64.b64decode(specimen) if specimen else None,
+        )
+        return SignatureProperties(
+            visible=True,
+            image=image,
+            page=placement.page,
+            x=placement.x,
+            y=placement.y,
+            width=placement.width,
+            height=placement.height,
+            tag=placement.tag,
+            reason=services.param(env, "sign_reason") or None,
+            location=services.param(env, "sign_location") or None,
+        )
+
+    def _claim_for_signing(self, batch_id):
+        """approved → signing for the rows nobody else holds; committed now."""
+        # Nothing of ours may stay pending: the claim runs on another cursor.
+        self.env.flush_all()
+        with self.env.registry.cursor() as cr:
+            try:
+                cr.execute(
+                    "SELECT id FROM sicantik_signature_request"
+                    " WHERE id IN %s AND state = 'approved'"
+                    " FOR NO KEY UPDATE SKIP LOCKED",
+                    [tuple(self.ids)],
+                )
+                ids = [row[0] for row in cr.fetchall()]
+            except psycopg2.errors.SerializationFailure:
+                cr.rollback()
+                return []
+            if ids:
+                env = self.env(cr=cr)
+                claimed = env[self._name].browse(ids)
+                for request in claimed:
+                    request._write_internal(
+                        {
+                            "state": "signing",
+                            "batch_id": batch_id,
+                            "signing_started_at": fields.Datetime.now(),
+                            "attempt_count": request.attempt_count + 1,
+                            "error_message": False,
+                        }
+                    )
+            # Own cursor, committed on purpose (see the module docstring).
+            cr.commit()  # pylint: disable=invalid-commit
+        return ids
+
+    def _sign_with_passphrase(self, passphrase):
+        """Sign every request of ``self`` for the current user; return results.
+
+        ``passphrase`` goes to the BSrE client and nowhere else.  Returns a list
+        of ``(request_id, state, message)`` in completion order.
+        """
+        if not self:
+            return []
+        self._check_official()
+        self._check_state("approved")
+        official = self.env.user
+        nik = official.sudo().bsre_nik
+        if not nik:
+            raise UserError(_("Your user has no BSrE NIK; ask an administrator."))
+        client = services.get_client()
+        try:
+            client.ensure_can_sign(nik)
+        except BsreError as exc:
+            raise UserError(exc.message_id) from None
+        inputs = {request.id: request._document_bytes() for request in self}
+        props = {request.id: request._signature_properties() for request in self}
+        batch_id = uuid.uuid4().hex[:16]
+        claimed = self._claim_for_signing(batch_id)
+        if not claimed:
+            raise UserError(_("These requests are already being signed."))
+        results = []
+        items = [(rid, inputs[rid]) for rid in claimed]
+        for item in bsre_batch.sign_batch(
+            client,
+            items,
+            nik,
+            passphrase,
+            properties=props.__getitem__,
+            chunk_size=services.int_param(self.env, "batch_chunk_size"),
+            workers=services.int_param(self.env, "batch_workers"),
+        ):
+            results.append(self._record_result(item, batch_id))
+        self.invalidate_recordset()
+        return results
+
+    def _record_result(self, item, batch_id):
+        """Write one document's outcome in its own committed transaction.
+
+        A signed file that cannot be stored (S3 refusing, a bug) must not be
+        lost — BSrE has signed it and will not give it again: the bytes are
+        kept as a private attachment of the request, which goes to
+        ``outcome_unknown``; :meth:`action_reconcile` stores them later.
+        """
+        try:
+            return self._record_result_once(item, batch_id)
+        except Exception:
+            if item.state != "signed":
+                raise
+            _logger.exception("signed output of request %s not stored", item.key)
+            with self.env.registry.cursor() as cr:
+                request = self.env(cr=cr)[self._name].browse(item.key).sudo()
+                self.env(cr=cr)["ir.attachment"].sudo().create(
+                    {
+                        "name": UNSAVED_PREFIX + f"{request.id}.pdf",
+                        "raw": item.signed,
+                        "res_model": self._name,
+                        "res_id": request.id,
+                        "mimetype": "application/pdf",
+                    }
+                )
+                message = _(
+                    "BSrE signed the document but it could not be stored; "
+                    "reconcile to store the kept copy."
+                )
+                request._write_internal(
+                    {"state": "outcome_unknown", "error_message": message}
+                )
+                request._audit(
+                    "sign.result",
+                    f"signed, not stored: {request.name}",
+                    details={"state": "outcome_unknown", "batch": batch_id},
+                )
+                # Own cursor, committed on purpose (see the module docstring).
+                cr.commit()  # pylint: disable=invalid-commit
+            return (item.key, "outcome_unknown", message)
+
+    def _record_result_once(self, item, batch_id):
+        with self.env.registry.cursor() as cr:
+            request = self.env(cr=cr)[self._name].browse(item.key)
+            if item.state == "signed":
+                request._store_signed(item.signed, item.id_dokumen, item.warning)
+                message = _("Signed")
+            elif item.state == "skipped":
+                request._write_internal({"state": "approved"})
+                message = _("Not sent (batch stopped)")
+            else:
+                message = item.error.message_id if item.error else _("Unknown error")
+                request._write_internal({"state": item.state, "error_message": message})
+                request.message_post(body=message)
+                if item.state == "outcome_unknown":
+                    request._schedule(_("Reconcile an interrupted signature"))
+            request._audit(
+                "sign.result",
+                f"{item.state}: {request.name}",
+                details={
+                    "state": item.state,
+                    "batch": batch_id,
+                    "error": type(item.error).__name__ if item.error else None,
+                    "http_status": getattr(item.error, "http_status", None),
+                    "sha256": request.signed_sha256 or None,
+                },
+            )
+            # Own cursor, committed on purpose (see the module docstring).
+            cr.commit()  # pylint: disable=invalid-commit
+        return (item.key, item.state, message)
+
+    def _store_signed(self, data, id_dokumen=None, warning=None):
+        """Signed bytes → new encrypted document version + public summary."""
+        self.ensure_one()
+        documents = self.env["sicantik.document"].sudo()
+        permit = self.document_id.permit_id
+        had_signed = documents.search_count(
+            [("permit_id", "=", permit.id), ("kind", "in", ("signed", "resigned"))]
+        )
+        digest = hashlib.sha256(data).hexdigest()
+        base = (self.document_id.filename or permit.name or "permit").rsplit(".", 1)[0]
+        doc = documents._create_version(
+            permit,
+            "resigned" if had_signed else "signed",
+            lambda: io.BytesIO(data),
+            digest,
+            len(data),
+            f"{base}-signed.pdf",
+            "signing",
+            fallback_bytes=data,
+        )
+        self._write_internal(
+            {
+                "state": "signed",
+                "signed_document_id": doc.id,
+                "signed_at": fields.Datetime.now(),
+                "bsre_document_id": id_dokumen or self.bsre_document_id,
+                "error_message": False,
+            }
+        )
+        self.env["sicantik.verification"].sudo()._publish(self, digest)
+        self._close_activities(_("Signed"))
+        body = _("Signed with BSrE. SHA-256: %(sha)s", sha=digest)
+        if warning:
+            body += f" ({warning})"
+        self.message_post(body=body)
+        return doc

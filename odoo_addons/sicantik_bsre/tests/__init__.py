@@ -1,0 +1,1 @@
+from . import test_flow, test_passphrase, test_public

@@ -1,0 +1,1 @@
+from . import sicantik_sign_wizard

@@ -1,0 +1,190 @@
+"""The official's signing dialog: certificate status first, then the passphrase.
+
+How the passphrase is kept out of the database — and why each piece exists:
+
+1. Odoo's form view saves a dialog (``web_save`` → ``create``/``write``) before
+   it calls a button, with *every* edited field in the values.  A plain
+   ``fields.Char(password=True)`` on a transient model is therefore written to
+   a table row, then to WAL, backups and dumps, before the button even runs.
+2. So ``passphrase`` here is **not stored** (computed, always empty, with a
+   no-op inverse so the form can edit it), and :meth:`create`/:meth:`write`
+   **drop** the key from the values whatever a client sends.
+3. The value reaches the server only in the body of one POST to the JSON
+   route ``/sicantik_bsre/sign`` (``controllers/main.py``), which calls
+   :meth:`_action_sign` with it.  The dialog's "Sign" button is a small OWL
+   widget (``static/src/js/sign_button.js``) that reads the field, blanks it in
+   the client record, saves the wizard (without the passphrase) and posts.
+   Not the generic ``call_kw`` RPC: Odoo logs every ``call_kw`` argument at
+   DEBUG (``odoo.api``) — a test caught exactly that — whereas a dedicated
+   route's parameters are logged nowhere.  ``_action_sign`` is private, so
+   ``call_kw`` cannot reach it at all.  The value then goes straight to the
+   BSrE client; it is never put in ``context``, a job, a log line or an
+   exception.
+
+The certificate status is fetched when the dialog opens, so an official whose
+certificate is not ISSUE is told why (in Indonesian) and never asked for a
+passphrase.
+"""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..lib.errors import BsreError, CertificateNotActive
+from ..models import services
+
+SECRET_FIELDS = ("passphrase",)
+
+
+class SicantikSignWizard(models.TransientModel):
+    _name = "sicantik.sign.wizard"
+    _description = "Sign Permit Documents with BSrE"
+
+    request_ids = fields.Many2many(
+        "sicantik.signature.request", string="Requests", required=True
+    )
+    request_count = fields.Integer(compute="_compute_request_count")
+    certificate_status = fields.Char(readonly=True)
+    certificate_message = fields.Char(readonly=True)
+    can_sign = fields.Boolean(readonly=True)
+    passphrase = fields.Char(
+        compute="_compute_passphrase",
+        inverse="_inverse_passphrase",
+        store=False,
+        readonly=False,
+        help="Never stored: sent only as an argument of the signing call.",
+    )
+    state = fields.Selection(
+        [("ready", "Ready"), ("done", "Done")], default="ready", readonly=True
+    )
+    line_ids = fields.One2many(
+        "sicantik.sign.wizard.line", "wizard_id", string="Results", readonly=True
+    )
+    summary = fields.Char(readonly=True)
+
+    @api.depends("request_ids")
+    def _compute_request_count(self):
+        for wizard in self:
+            wizard.request_count = len(wizard.request_ids)
+
+    def _compute_passphrase(self):
+        for wizard in self:
+            wizard.passphrase = False
+
+    def _inverse_passphrase(self):
+        """Deliberately nothing: the value must not survive the request."""
+        return None
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            for name in SECRET_FIELDS:
+                vals.pop(name, None)
+        wizards = super().create(vals_list)
+        wizards._check_certificate()
+        return wizards
+
+    def write(self, vals):
+        vals = {k: v for k, v in vals.items() if k not in SECRET_FIELDS}
+        return super().write(vals)
+
+    @api.model
+    def default_get(self, fields_list):
+        """Show the certificate status as soon as the dialog opens."""
+        values = super().default_get(fields_list)
+        if {"certificate_status", "certificate_message", "can_sign"} & set(fields_list):
+            values.update(self._certificate_values())
+        return values
+
+    @api.model
+    def _certificate_values(self):
+        """Ask BSrE for the current user's certificate status (only ISSUE signs)."""
+        nik = self.env.user.sudo().bsre_nik
+        if not nik:
+            return {
+                "certificate_status": "-",
+                "certificate_message": _(
+                    "Your user has no BSrE NIK; ask an administrator."
+                ),
+                "can_sign": False,
+            }
+        try:
+            status = services.get_client().user_status(nik)
+        except BsreError as error:
+            return {
+                "certificate_status": "-",
+                "certificate_message": error.message_id,
+                "can_sign": False,
+            }
+        if status.can_sign:
+            message = _("The certificate is active (ISSUE); you can sign.")
+        else:
+            message = CertificateNotActive(status.status).message_id
+        return {
+            "certificate_status": status.status,
+            "certificate_message": message,
+            "can_sign": status.can_sign,
+        }
+
+    def _check_certificate(self):
+        """Re-check on save: the stored flag is what :meth:`_action_sign` trusts
+        (the form does not send read-only fields back)."""
+        if self:
+            self.write(self._certificate_values())
+        return True
+
+    def _action_sign(self, passphrase=None):
+        """Sign every request with ``passphrase`` (from the route, see above)."""
+        self.ensure_one()
+        if not self.can_sign:
+            raise UserError(self.certificate_message or _("Signing is not possible."))
+        if not passphrase:
+            raise UserError(_("Enter your BSrE passphrase."))
+        requests = self.request_ids
+        results = requests._sign_with_passphrase(passphrase)
+        del passphrase
+        labels = dict(self.env["sicantik.signature.request"]._fields["state"].selection)
+        lines = [
+            (
+                0,
+                0,
+                {
+                    "request_id": request_id,
+                    "state": state,
+                    "state_label": labels.get(state, state),
+                    "message": message,
+                },
+            )
+            for request_id, state, message in results
+        ]
+        signed = sum(1 for _rid, state, _msg in results if state == "signed")
+        self.write(
+            {
+                "state": "done",
+                "line_ids": lines,
+                "summary": _(
+                    "%(signed)s of %(total)s documents signed.",
+                    signed=signed,
+                    total=len(results),
+                ),
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "name": _("Signing result"),
+        }
+
+
+class SicantikSignWizardLine(models.TransientModel):
+    _name = "sicantik.sign.wizard.line"
+    _description = "Signing Result per Document"
+
+    wizard_id = fields.Many2one("sicantik.sign.wizard", ondelete="cascade")
+    request_id = fields.Many2one("sicantik.signature.request", readonly=True)
+    state = fields.Char(readonly=True)
+    state_label = fields.Char(string="Result", readonly=True)
+    message = fields.Char(readonly=True)
