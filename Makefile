@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt odoo_addons/requirement
 # A few old sdists among Odoo's dependencies only build with setuptools < 70.
 export PIP_CONSTRAINT := $(CURDIR)/tools/pip-build-constraints.txt
 
-.PHONY: help run test lint bench bench-sandbox bench-sync bench-audit bench-docs check-odoo venv clean
+.PHONY: help run test lint bench bench-sandbox bench-sync bench-audit bench-docs bench-sign check-odoo venv clean
 
 help:
 	@echo "make run    - serve SICANTIK Companion on http://localhost:8018 (local defaults)"
@@ -44,7 +44,7 @@ test: check-odoo venv
 lint: venv
 	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
-bench: bench-sandbox bench-sync bench-audit bench-docs
+bench: bench-sandbox bench-sync bench-audit bench-docs bench-sign
 
 bench-sandbox: venv
 	$(PY) tests/bench/bench_sandbox_generate.py
@@ -60,3 +60,6 @@ bench-docs: check-odoo venv
 
 clean:
 	rm -rf $(VENV) test-output bench-output
+
+bench-sign: venv
+	$(PY) tests/bench/bench_sign.py
