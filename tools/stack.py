@@ -40,7 +40,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ROOT / "odoo_addons"
-CONF = ROOT / "odoo.conf"
+# The container's backup job runs this file outside the repository, against the
+# configuration the image's entrypoint rendered: SICANTIK_ODOO_CONF points there.
+CONF = Path(os.environ.get("SICANTIK_ODOO_CONF") or ROOT / "odoo.conf")
 LOCAL = ROOT / ".local"
 DEFAULT_ODOO_SRC = "/opt/odoo/18.0"
 ODOO_HELP = """\
@@ -580,26 +582,29 @@ def cmd_test(args):
         addons = ",".join(names)
         tags = ",".join(f"/{name}" for name in names)
         drop_pg_database(conf, odoo_db)
+        testing = [] if args.skip_odoo else ["--test-enable", f"--test-tags={tags}"]
+        log(
+            f"installing {addons} into {odoo_db}"
+            + ("" if args.skip_odoo else " and running their Odoo tests")
+        )
+        rc = run_streamed(
+            odoo_argv(
+                conf,
+                "-d",
+                odoo_db,
+                "-i",
+                addons,
+                *testing,
+                "--stop-after-init",
+                f"--http-port={free_port()}",
+                f"--gevent-port={free_port()}",
+                "--max-cron-threads=0",
+                "--log-level=info",
+            ),
+            env,
+            out / "odoo-tests.log",
+        )
         if not args.skip_odoo:
-            log(f"installing {addons} into {odoo_db} and running their Odoo tests")
-            rc = run_streamed(
-                odoo_argv(
-                    conf,
-                    "-d",
-                    odoo_db,
-                    "-i",
-                    addons,
-                    "--test-enable",
-                    f"--test-tags={tags}",
-                    "--stop-after-init",
-                    f"--http-port={free_port()}",
-                    f"--gevent-port={free_port()}",
-                    "--max-cron-threads=0",
-                    "--log-level=info",
-                ),
-                env,
-                out / "odoo-tests.log",
-            )
             text = (out / "odoo-tests.log").read_text(errors="replace")
             matches = list(ODOO_RESULT.finditer(text))
             match = matches[-1] if matches else None
@@ -609,6 +614,8 @@ def cmd_test(args):
                 failed = 1  # install error or crash: count it as a failure
             results["odoo"] = {"passed": total - min(failed, total), "failed": failed}
             log(f"Odoo tests: {results['odoo']} (exit {rc})")
+        elif rc:
+            die(f"installing {addons} failed (see test-output/odoo-tests.log)", rc)
         if not args.skip_pytest:
             pytest_env = dict(env)
             # pytest-odoo reads HOST/PORT/USER/PASSWORD as database settings (the

@@ -13,84 +13,15 @@ PostgreSQL: the verifier is run over rows of a TEMPORARY table (gone when the
 connection closes) in the harness's database, or ``postgres``.
 """
 
-import importlib.util
 import os
-import sys
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
+from support import getter, load_lib
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LIB_DIR = REPO_ROOT / "odoo_addons" / "sicantik_audit" / "lib"
-
-
-def _load(name, path, package=False):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name,
-        path / "__init__.py" if package else path,
-        submodule_search_locations=[str(path)] if package else None,
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-LIB = _load("sicantik_audit_lib", LIB_DIR, package=True)
-STACK = _load("sicantik_stack_tools", REPO_ROOT / "tools" / "stack.py")
+LIB = load_lib("sicantik_audit")
 
 from sicantik_audit_lib import anchor_store, chain, masking  # noqa: E402
-
-
-class S3Server(STACK.S3Server):
-    """``tools/stack.py``'s server without SeaweedFS's extra listeners (Iceberg
-    on 8181, Lance on 9101), so it starts beside another developer's server."""
-
-    def start(self, timeout=90):
-        original = STACK.Proc
-
-        def proc(name, argv, *args, **kwargs):
-            argv = [*argv, "-s3.port.iceberg=0", "-s3.port.lance=0"]
-            return original(name, argv, *args, **kwargs)
-
-        STACK.Proc = proc
-        try:
-            return super().start(timeout)
-        finally:
-            STACK.Proc = original
-
-
-def getter(values):
-    """A ``settings.get``-compatible accessor over a dict."""
-
-    def get(name, default=None):
-        value = values.get(name)
-        return default if value in (None, "") else value
-
-    return get
-
-
-@pytest.fixture(scope="session")
-def s3_env():
-    """``s3_*`` settings of a running S3 server."""
-    if os.environ.get("SICANTIK_S3_ENDPOINT"):
-        yield {
-            k[len("SICANTIK_") :].lower(): v
-            for k, v in os.environ.items()
-            if k.startswith("SICANTIK_S3_")
-        }
-        return
-    work = Path(tempfile.mkdtemp(prefix="sicantik-audit-s3-"))
-    server = S3Server(work, STACK.free_port(), "sicantik", "audit-secret", "audit-py")
-    server.start()
-    try:
-        yield {k[len("SICANTIK_") :].lower(): v for k, v in server.env().items()}
-    finally:
-        server.stop()
 
 
 @pytest.fixture()

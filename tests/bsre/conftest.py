@@ -9,32 +9,11 @@ takes a moment); its runtime state — faults, call log, downloads — is reset
 before every test so tests never see each other's calls.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 import requests
+from support import load_lib
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LIB_DIR = REPO_ROOT / "odoo_addons" / "sicantik_bsre" / "lib"
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-
-def _load(name, path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, path / "__init__.py", submodule_search_locations=[str(path)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-LIB = _load("sicantik_bsre_lib", LIB_DIR)
+LIB = load_lib("sicantik_bsre")
 
 from sandbox.bsre import pdfsample  # noqa: E402
 from sandbox.bsre.runner import start_sandbox  # noqa: E402

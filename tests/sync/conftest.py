@@ -8,39 +8,17 @@ project's sandbox generator and dropped after the module.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
-from pathlib import Path
 
 import pymysql
 import pytest
 from sqlalchemy.engine import make_url
+from support import load_lib
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LIB_DIR = REPO_ROOT / "odoo_addons" / "sicantik_sync" / "lib"
 ADMIN_URL = os.environ.get(
     "SICANTIK_MYSQL_ADMIN_URL", "mysql+pymysql://root@127.0.0.1:3306/"
 )
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-
-def _load_lib():
-    if "sicantik_sync_lib" in sys.modules:
-        return sys.modules["sicantik_sync_lib"]
-    spec = importlib.util.spec_from_file_location(
-        "sicantik_sync_lib",
-        LIB_DIR / "__init__.py",
-        submodule_search_locations=[str(LIB_DIR)],
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["sicantik_sync_lib"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_load_lib()
+load_lib("sicantik_sync")
 
 
 def db_url(database, user=None, password=None):
