@@ -626,7 +626,6 @@ def cmd_test(args):
                 sys.executable,
                 "-m",
                 "pytest",
-                "tests",
                 "-p",
                 "no:cacheprovider",
                 "-o",
@@ -635,7 +634,7 @@ def cmd_test(args):
                 f"--odoo-config={CONF}",
                 f"--odoo-database={odoo_db}",
                 f"--odoo-addons-path={ADDONS}",
-                *args.pytest_args,
+                *(args.pytest_args or ["tests"]),
             ]
             rc = run_streamed(argv, pytest_env, out / "pytest.log")
             counts = pytest_counts((out / "pytest.log").read_text(errors="replace"))
