@@ -20,19 +20,17 @@ Why it is built this way:
   signature offline against the configured trust roots.
 """
 
-import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
 import re
-
-import pytz
+from zoneinfo import ZoneInfo
 
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.sicantik_base.lib import settings
+from odoo.addons.sicantik_base.lib import id_format, settings
 from odoo.addons.sicantik_base.lib.redis_client import get_redis
 
 from ..lib import offline_verify, ratelimit
@@ -41,20 +39,6 @@ from ..models import services
 _logger = logging.getLogger(__name__)
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 STATUS_LABELS = {
     "valid": "Berlaku",
     "expired": "Kedaluwarsa",
@@ -64,22 +48,11 @@ STATUS_LABELS = {
 
 
 def _date_id(value):
-    if not value:
-        return "-"
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return id_format.format_date_id(value, empty="-")
 
 
 def _datetime_id(value, tz_name):
-    if not value:
-        return "-"
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.rstrip("Z"))
-    local = pytz.utc.localize(value).astimezone(pytz.timezone(tz_name))
-    zone = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-    label = zone.get(tz_name, local.strftime("%Z"))
-    return f"{_date_id(local.date())} {local:%H.%M} {label}"
+    return id_format.format_datetime_id(value, tz=ZoneInfo(tz_name), empty="-")
 
 
 class Unavailable(Exception):
