@@ -6,3 +6,5 @@ from . import test_download
 from . import test_encryption
 from . import test_outage
 from . import test_integrity
+from . import test_units
+from . import test_metrics

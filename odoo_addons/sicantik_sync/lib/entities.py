@@ -149,6 +149,54 @@ class PermitType(Entity):
         return None
 
 
+class Unit(Entity):
+    """A work unit of the office (``trunitkerja``).
+
+    Permits point at it with the plain column ``tmpermohonan.trunitkerja_id``;
+    Odoo uses it to show an officer the permits of their unit.
+    """
+
+    name = "unit"
+    table = "trunitkerja"
+    model = "sicantik.unit"
+    keys = ("name",)
+
+    def _sql(self, ids):
+        return (
+            f"SELECT id, n_unitkerja FROM trunitkerja WHERE id IN ({ids}) ORDER BY id"
+        )
+
+    def _convert(self, raw, tz):
+        return {"name": nz.clean_text(raw["n_unitkerja"])}
+
+    def _problem(self, values, raw):
+        if not values["name"]:
+            return "Nama unit kerja kosong"
+        return None
+
+
+def has_column(src, table, column):
+    """Whether SICANTIK's ``table`` has ``column`` (asked once per batch).
+
+    Why: some columns exist only in regional variants (reference sicantik.md
+    §2.2, [C-var]); an office without them must still sync, with the value
+    read as NULL.  The answer is kept on the source object, i.e. for one
+    batch's read transaction.
+    """
+    cache = src.__dict__.setdefault("_sicantik_columns", {})
+    key = (table, column)
+    if key not in cache:
+        cache[key] = bool(
+            src.scalar(
+                "SELECT COUNT(*) AS c FROM information_schema.COLUMNS "
+                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s "
+                "AND COLUMN_NAME = %s",
+                (table, column),
+            )
+        )
+    return cache[key]
+
+
 class Official(Entity):
     name = "official"
     table = "tmpegawai"
@@ -304,6 +352,12 @@ class Permit(Entity):
     ``is_issued`` follows the reference query §7.2: an SK exists whose number
     is not 'Ditolak', the decision is not a rejection and the permit is not
     revoked.
+
+    The unit is the plain column ``trunitkerja_id`` (no join table).  It is
+    a regional variant column: where SICANTIK lacks it, it reads as NULL and
+    permits have no unit.  A unit id that names no ``trunitkerja`` row is
+    tolerated like other orphan links: ``unit_sid`` keeps the id and
+    ``unit_id`` stays empty.
     """
 
     name = "permit"
@@ -342,9 +396,18 @@ class Permit(Entity):
         "permit_type_id": ("permit_type", "permit_type_sid"),
         "status_id": ("status", "status_sid"),
         "official_id": ("official", "official_sid"),
+        "unit_id": ("unit", "unit_sid"),
     }
 
-    def _sql(self, ids):
+    def fetch(self, src, ids):
+        if not ids:
+            return []
+        unit = "NULL"
+        if has_column(src, self.table, "trunitkerja_id"):
+            unit = "p.trunitkerja_id"
+        return src.all(self._sql(id_list(ids), unit))
+
+    def _sql(self, ids, unit="p.trunitkerja_id"):
         def link(table, alias):
             return (
                 newest(table, "tmpermohonan_id", ids, alias)
@@ -357,7 +420,7 @@ class Permit(Entity):
             "p.d_izin_dicabut, p.a_izin, p.c_pendaftaran, p.c_penetapan, "
             "p.c_izin_selesai, p.c_izin_dicabut, p.c_status_bayar, p.id_lama, "
             "p.i_entry, p.d_entry, p.nip_ttd, p.nama_ttd, p.keterangan, "
-            "p.ket_cabut, ep.tmpemohon_id AS applicant_sid, "
+            f"p.ket_cabut, {unit} AS unit_sid, ep.tmpemohon_id AS applicant_sid, "
             "e.id AS applicant_found, pc.tmperusahaan_id AS company_sid, "
             "pz.trperizinan_id AS permit_type_sid, "
             "pst.trstspermohonan_id AS status_sid, j.n_permohonan, "
@@ -506,7 +569,15 @@ class History(Entity):
 
 
 #: Sync order: every entity after the ones it links to.
-ENTITIES = [Status(), PermitType(), Official(), Applicant(), Company(), Permit()]
+ENTITIES = [
+    Status(),
+    PermitType(),
+    Unit(),
+    Official(),
+    Applicant(),
+    Company(),
+    Permit(),
+]
 HISTORY = History()
 ALL = ENTITIES + [HISTORY]
 BY_NAME = {e.name: e for e in ALL}

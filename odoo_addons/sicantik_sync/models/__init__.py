@@ -1,6 +1,7 @@
 from . import sicantik_mirror_mixin
 from . import sicantik_status
 from . import sicantik_permit_type
+from . import sicantik_unit
 from . import sicantik_official
 from . import sicantik_applicant
 from . import sicantik_company
@@ -10,3 +11,5 @@ from . import sicantik_sync_state
 from . import sicantik_sync_run
 from . import sicantik_sync_quarantine
 from . import sicantik_sync
+from . import res_users
+from . import sicantik_health

@@ -28,6 +28,14 @@ class SicantikPermit(models.Model):
     company_id = fields.Many2one(
         "sicantik.company", string="Company", readonly=True, index=True
     )
+    unit_id = fields.Many2one(
+        "sicantik.unit",
+        string="Unit",
+        readonly=True,
+        index=True,
+        help="SICANTIK work unit handling the permit (trunitkerja). Empty when "
+        "SICANTIK names no unit or a unit that does not exist.",
+    )
     location = fields.Char(readonly=True)
     kecamatan = fields.Char(readonly=True, index=True)
     date_received = fields.Date(string="Received On", readonly=True)
@@ -77,6 +85,7 @@ class SicantikPermit(models.Model):
     permit_type_sid = fields.Integer(string="SICANTIK Permit Type ID", readonly=True)
     status_sid = fields.Integer(string="SICANTIK Status ID", readonly=True)
     official_sid = fields.Integer(string="SICANTIK Official ID", readonly=True)
+    unit_sid = fields.Integer(string="SICANTIK Unit ID", readonly=True)
     days_to_expiry = fields.Integer(
         string="Days to Expiry", compute="_compute_days_to_expiry"
     )

@@ -4,8 +4,8 @@ How a cycle works
 =================
 
 A *cycle* is a sequence of *steps*, run in dependency order (statuses,
-permit types, officials, applicants, companies, permits, status history,
-changes).  Each cron call runs exactly **one bounded batch** of the first step
+permit types, units, officials, applicants, companies, permits, status
+history, changes).  Each cron call runs exactly **one bounded batch** of the first step
 that has work, reports ``_notify_progress`` and returns; Odoo commits and
 calls again at once while work remains.  A call that finds no work closes the
 run.  Because the batch, its quarantine rows and its watermark are written in

@@ -20,6 +20,7 @@ class SicantikSyncQuarantine(models.Model):
         [
             ("status", "Status"),
             ("permit_type", "Permit Type"),
+            ("unit", "Unit"),
             ("official", "Official"),
             ("applicant", "Applicant"),
             ("company", "Company"),

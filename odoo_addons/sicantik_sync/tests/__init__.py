@@ -1,3 +1,5 @@
 from . import test_sync
 from . import test_faults
 from . import test_reconcile
+from . import test_units
+from . import test_health
