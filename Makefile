@@ -63,3 +63,21 @@ clean:
 
 bench-sign: venv
 	$(PY) tests/bench/bench_sign.py
+
+# Backups (tools/backup.py): snapshot of the Odoo database, its filestore and the
+# document bucket (with the audit anchors) into BACKUP_DIR, keeping BACKUP_KEEP.
+DB ?= sicantik
+BACKUP_DIR ?= .local/backups
+BACKUP_KEEP ?= 14
+.PHONY: backup restore
+
+backup: venv
+	$(PY) tools/backup.py backup --db "$(DB)" --target "$(BACKUP_DIR)" --keep "$(BACKUP_KEEP)"
+
+# Restores into a NEW database (never over an existing one): DB must be given.
+restore: venv
+	@if [ -z "$(SNAPSHOT)" ] || [ "$(origin DB)" = "file" ]; then \
+	  echo "usage: make restore SNAPSHOT=$(BACKUP_DIR)/<timestamp> DB=<new database> [BUCKET_SUFFIX=-restored]"; \
+	  echo "(DB must not exist yet; the snapshot's bucket is restored as <bucket>BUCKET_SUFFIX)"; \
+	  exit 2; fi
+	$(PY) tools/backup.py restore --snapshot "$(SNAPSHOT)" --db "$(DB)" --bucket-suffix="$(BUCKET_SUFFIX)"

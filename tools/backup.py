@@ -77,13 +77,24 @@ def s3_client(conf):
 
 
 def buckets(conf):
-    """The document bucket plus any other bucket an addon is configured with."""
+    """The document bucket, plus extra buckets an operator lists.
+
+    sicantik_audit writes its anchors and archives into the *document* bucket,
+    under ``<sicantik_audit_s3_prefix>/<database uuid>/`` (default prefix
+    ``sicantik-audit``), so mirroring that bucket already takes the audit
+    evidence along; ``sicantik_backup_extra_buckets`` (comma-separated) is for
+    anything an office keeps beside it.
+    """
     names = [stack.setting(conf, "sicantik_s3_bucket")]
-    for key in ("sicantik_audit_bucket", "sicantik_backup_extra_buckets"):
-        value = stack.setting(conf, key)
-        if value:
-            names.extend(v.strip() for v in str(value).split(",") if v.strip())
+    value = stack.setting(conf, "sicantik_backup_extra_buckets")
+    if value:
+        names.extend(v.strip() for v in str(value).split(",") if v.strip())
     return [n for n in dict.fromkeys(names) if n]
+
+
+def audit_prefix(conf):
+    """Where sicantik_audit keeps anchors in the document bucket."""
+    return str(stack.setting(conf, "sicantik_audit_s3_prefix", "sicantik-audit"))
 
 
 def table_counts(conf, db):
@@ -206,6 +217,11 @@ def cmd_backup(args):
     summary = {
         "snapshot": str(snap),
         "objects": len(objects),
+        # Anchors and archives are in the snapshot: a backup without them
+        # could not prove after a restore that the trail was not rewritten.
+        "audit_objects": sum(
+            1 for o in objects if o["key"].startswith(audit_prefix(conf) + "/")
+        ),
         "bytes": sum(o["size"] for o in objects),
         "tables": len(manifest["table_counts"]),
         "removed": removed,

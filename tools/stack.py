@@ -477,11 +477,13 @@ def odoo_env(extra=None):
     return env
 
 
-def odoo_argv(conf, *args):
+def odoo_argv(conf, *args, command=None):
+    """odoo-bin with our config; ``command`` (e.g. ``shell``) must come first."""
     params = pg_params(conf)
     return [
         sys.executable,
         str(odoo_src() / "odoo-bin"),
+        *([command] if command else []),
         "-c",
         str(CONF),
         f"--addons-path={ADDONS}",
@@ -649,6 +651,13 @@ def cmd_test(args):
     finally:
         for service in reversed(services):
             service.stop()
+        # Keep the services' own logs beside the test logs: a failure that
+        # involved S3 or the BSrE sandbox is explained there.
+        for service in services:
+            with contextlib.suppress(OSError):
+                shutil.copy(
+                    service.proc.logfile, out / f"service-{service.proc.name}.log"
+                )
         if not args.keep:
             with contextlib.suppress(Exception):
                 drop_pg_database(conf, odoo_db)
@@ -738,7 +747,7 @@ def cmd_run(args):
                 drop_pg_database(conf, db)
                 die("Odoo database creation failed (see above).", rc)
             shell = subprocess.run(
-                odoo_argv(conf, "shell", "-d", db, "--no-http"),
+                odoo_argv(conf, "-d", db, "--no-http", command="shell"),
                 input=(
                     "env['res.lang']._activate_lang('id_ID')\n"
                     "env.ref('base.user_admin').write("

@@ -50,6 +50,13 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from .pki import Identity, SandboxPKI
 
+# Pillow registers its image plugins lazily, on the first Image.open(), and
+# that registration is not thread-safe: two signing requests with a visible
+# image arriving together on a fresh process could see a half-filled registry
+# and fail with "cannot identify image file" (a 400 to the client). Register
+# them once, at import, before the server starts its threads.
+Image.init()
+
 _log = logging.getLogger(__name__)
 
 ITEXT_INVALID = "com.itextpdf.text.exceptions.InvalidPdfException"

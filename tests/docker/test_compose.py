@@ -33,6 +33,8 @@ PLAN_PORTS = {
     "redis_cache": {6380: 6379},
     "nginx_proxy": {8080: 80},
     "bsre_sandbox": {8020: 8020},
+    # Not in the office's port plan: publishes nothing.
+    "backup_companion": {},
 }
 PLAN_VOLUMES = {"odoo_data", "postgres_data", "minio_data", "sicantik_pdfs"}
 PUBLIC_SERVICES = {"nginx_proxy"}
@@ -404,7 +406,7 @@ def test_env_example_has_no_unused_setting():
 
 def test_empty_example_values_are_required():
     """What .env.example leaves empty, compose must refuse to run without."""
-    optional = {"SICANTIK_BSRE_CA_BUNDLE"}
+    optional = {"SICANTIK_BSRE_CA_BUNDLE", "SICANTIK_DOC_KEYS"}
     required = {
         m.group(1)
         for m in COMPOSE_REF.finditer(compose_text())
@@ -514,7 +516,16 @@ def test_bsre_dockerfile():
 @pytest.mark.parametrize(
     "ignore_file, needed",
     [
-        ("Dockerfile.dockerignore", ["odoo_addons/", "docker/odoo/"]),
+        (
+            "Dockerfile.dockerignore",
+            [
+                "odoo_addons/",
+                "docker/odoo/",
+                "docker/backup/",
+                "tools/stack.py",
+                "tools/backup.py",
+            ],
+        ),
         ("bsre-sandbox.Dockerfile.dockerignore", ["sandbox/bsre/", "docker/bsre/"]),
     ],
 )

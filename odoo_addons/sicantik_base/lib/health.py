@@ -125,5 +125,8 @@ def prometheus_text(metrics):
                 for k, v in sorted(labels.items())
             )
             label_text = "{" + inner + "}"
-        lines.append(f"{name}{label_text} {float(value):g}")
+        # repr() keeps every digit (":g" would print a lag of 1234567 s as
+        # 1.23457e+06); integers stay integers.
+        number = value if isinstance(value, int) else float(value)
+        lines.append(f"{name}{label_text} {number!r}")
     return "\n".join(lines) + "\n"
