@@ -538,7 +538,7 @@ class SandboxTimeStamper(TimeStamper):
         )
 
 
-def sign_pdf(
+def _sign_pdf(
     data: bytes,
     identity: Identity,
     pki: SandboxPKI,
@@ -648,7 +648,7 @@ def is_pdf(data: bytes) -> bool:
     return bool(data) and b"%PDF-" in data[:1024]
 
 
-def verify_pdf(
+def _verify_pdf(
     data: bytes, pki: SandboxPKI, password: str | None = None
 ) -> list[SignatureReport]:
     """Validate every embedded signature against the sandbox root.
@@ -753,3 +753,24 @@ def _pdf_date(value) -> dt.datetime | None:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# asn1crypto parses certificate fields lazily and caches them on the shared
+# certificate objects; two threads signing or verifying with the same signer
+# at once could see a half-built cache (``KeyError: 'organization_name'`` in a
+# batch of parallel sign calls). The sandbox serialises the cryptographic part
+# only: injected latency and HTTP handling still overlap, which is what the
+# batch benchmark measures, and one signature costs tens of milliseconds.
+_crypto_lock = threading.RLock()
+
+
+def sign_pdf(*args, **kwargs) -> bytes:
+    """Thread-safe :func:`_sign_pdf` (see ``_crypto_lock``)."""
+    with _crypto_lock:
+        return _sign_pdf(*args, **kwargs)
+
+
+def verify_pdf(*args, **kwargs):
+    """Thread-safe :func:`_verify_pdf` (see ``_crypto_lock``)."""
+    with _crypto_lock:
+        return _verify_pdf(*args, **kwargs)

@@ -135,7 +135,10 @@ class TestSigningFlow(BsreCase):
         self.assertEqual(
             set(requests.mapped("state")),
             {"signed"},
-            requests.mapped("error_message"),
+            (
+                requests.mapped("error_message"),
+                [c.get("error") for c in self.sandbox.log(endpoint="v2.sign")],
+            ),
         )
         self.assertEqual(len(self.sandbox.log(endpoint="v2.sign")), 3)
 
