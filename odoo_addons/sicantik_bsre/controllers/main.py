@@ -244,6 +244,22 @@ class SicantikVerifyController(http.Controller):
     def _public(data):
         return {k: v for k, v in (data or {}).items() if not k.startswith("_")}
 
+    def _lookup(self, token):
+        """Rate-limit the visitor, then find the token's public summary.
+
+        Returns ``(env, visitor, data, None)``, or a response in the last place
+        when the request ends here (429/503 from the limiter, 404).
+        """
+        env = self._env()
+        visitor = self._visitor(env)
+        limited = self._limit(env, visitor)
+        if limited is not None:
+            return env, visitor, None, limited
+        data = self._summary(env, token)
+        if not data:
+            return env, visitor, None, self._error(404, "Dokumen tidak ditemukan.")
+        return env, visitor, data, None
+
     # -------------------------------------------------------------- routes
     @http.route(
         "/verify/<string:token>",
@@ -256,14 +272,9 @@ class SicantikVerifyController(http.Controller):
     )
     def verify_page(self, token, **_kw):
         """The QR target; a POST with a PDF adds the upload check."""
-        env = self._env()
-        visitor = self._visitor(env)
-        limited = self._limit(env, visitor)
-        if limited is not None:
-            return limited
-        data = self._summary(env, token)
-        if not data:
-            return self._error(404, "Dokumen tidak ditemukan.")
+        env, visitor, data, stop = self._lookup(token)
+        if stop is not None:
+            return stop
         check = None
         kind = "page"
         if request.httprequest.method == "POST":
@@ -293,14 +304,9 @@ class SicantikVerifyController(http.Controller):
         sitemap=False,
     )
     def verify_api(self, token, **_kw):
-        env = self._env()
-        visitor = self._visitor(env)
-        limited = self._limit(env, visitor)
-        if limited is not None:
-            return limited
-        data = self._summary(env, token)
-        if not data:
-            return self._error(404, "Dokumen tidak ditemukan.")
+        env, visitor, data, stop = self._lookup(token)
+        if stop is not None:
+            return stop
         self._count(env, visitor, data, "api")
         return request.make_json_response(
             self._public(data), headers=[("Cache-Control", "no-store")]
