@@ -139,22 +139,6 @@ def allow_tuple_timeouts(case_class):
     case_class.addClassCleanup(patcher.stop)
 
 
-def sync_audit_prepared_flag(cr):
-    """Work around sicantik_audit's prepared-statement flag in tests.
-
-    The audit addon marks the connection as "statement prepared" once, but a
-    PREPARE run inside a transaction that is rolled back (every test class) is
-    gone afterwards, so the next class fails with "prepared statement does not
-    exist".  Re-align the flag with ``pg_prepared_statements`` before each test.
-    (Reported to the audit addon's owner; remove once fixed there.)
-    """
-    cnx = cr._cnx if hasattr(cr, "_cnx") else cr._cursor._cnx
-    cr.execute(
-        "SELECT 1 FROM pg_prepared_statements WHERE name = 'sicantik_audit_append_v1'"
-    )
-    cnx._sicantik_audit_prepared = bool(cr.fetchone())
-
-
 class BsreCase(HttpCase):
     @classmethod
     def setUpClass(cls):
@@ -211,7 +195,6 @@ class BsreCase(HttpCase):
 
     def setUp(self):
         super().setUp()
-        sync_audit_prepared_flag(self.env.cr)
         self.sandbox.reset()
         # A fresh salt per test: the rate limiter's visitor key for 127.0.0.1
         # then differs from every other test's, so counts never leak across.
