@@ -142,7 +142,10 @@ class SicantikSignWizard(models.TransientModel):
         requests = self.request_ids
         results = requests._sign_with_passphrase(passphrase)
         del passphrase
-        labels = dict(self.env["sicantik.signature.request"]._fields["state"].selection)
+        # Translated labels, in the official's language (the raw selection
+        # would show "Signed" on an Indonesian screen).
+        state_field = self.env["sicantik.signature.request"]._fields["state"]
+        labels = dict(state_field._description_selection(self.env))
         lines = [
             (
                 0,
