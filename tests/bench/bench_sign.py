@@ -13,8 +13,8 @@ series (the baseline), then through the addon's batch path
 in parallel).  The sandbox's call log checks that each pass signed every
 document exactly once.  Target: the batch ≤ 6 s for 100 documents at 300 ms.
 
-Part 2 (only with ``--verify-url``, a loopback URL of a running Odoo with a
-signed token) drives ``--clients`` concurrent clients (threads, bounded by
+Part 2 (against ``--verify-url`` of a running Odoo with a signed token, or,
+by default, a throw-away database and server set up here with one token) drives ``--clients`` concurrent clients (threads, bounded by
 ``--requests`` each and ``--seconds``) against the page and reports p50/p95
 after an uncounted warm-up round (templates compiled in every worker).
 With ``--odoo-db``/``--odoo-login``/``--odoo-password`` it first lifts the rate
@@ -26,8 +26,12 @@ first 429, and ``Retry-After``).  All traffic stays on 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
+import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import xmlrpc.client
@@ -282,6 +286,97 @@ def bench_page(args):
             params.restore()
 
 
+@contextlib.contextmanager
+def throwaway_odoo(workers=4):
+    """A fresh database with sicantik_bsre, one verification token, a server.
+
+    Lets ``make bench-sign`` measure the public page without a prepared
+    installation: the page only reads the precomputed public summary
+    (``sicantik.verification``), so one such record is all it needs.  Yields
+    ``(verify_url, database)``; everything is dropped afterwards.
+    """
+    import secrets
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import stack
+
+    conf = stack.read_conf()
+    stack.ensure_pg_role(conf)
+    db = f"sicantik_bench_sign_{os.getpid()}"
+    env = stack.odoo_env()
+    token = secrets.token_urlsafe(32)
+    script = (
+        "import hashlib\n"
+        "env['sicantik.verification'].sudo().create({"
+        f"'token': {token!r}, "
+        f"'token_hash': hashlib.sha256({token!r}.encode()).hexdigest(), "
+        "'permit_number': '503/0001/SIUP/DPMPTSP/2026', "
+        "'registration_number': '0000100301012026', "
+        "'permit_type': 'SURAT IZIN USAHA PERDAGANGAN (SIUP)', "
+        "'holder_masked': 'R***** S*****', 'issue_date': '2026-01-09', "
+        "'expiry_date': '2031-01-09', 'signer_name': 'Budi Santoso', "
+        "'signed_at': '2026-01-09 03:00:00', 'sha256': '0' * 64})\n"
+        "env.cr.commit()\n"
+    )
+    server = None
+    try:
+        print(f"[bench] installing sicantik_bsre into {db} …", flush=True)
+        subprocess.run(
+            stack.odoo_argv(
+                conf,
+                "-d",
+                db,
+                "-i",
+                "sicantik_bsre",
+                "--stop-after-init",
+                f"--http-port={stack.free_port()}",
+                "--log-level=warn",
+            ),
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            stack.odoo_argv(conf, "-d", db, "--no-http", command="shell"),
+            input=script,
+            text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        port = stack.free_port()
+        server = stack.Proc(
+            "odoo-bench",
+            stack.odoo_argv(
+                conf,
+                "-d",
+                db,
+                f"--db-filter=^{db}$",
+                f"--http-port={port}",
+                f"--gevent-port={stack.free_port()}",
+                f"--workers={workers}",
+                "--max-cron-threads=0",
+                "--log-level=warn",
+            ),
+            Path(tempfile.mkdtemp(prefix="sicantik-bench-sign-")) / "odoo.log",
+            env=env,
+        )
+        url = f"http://127.0.0.1:{port}/verify/{token}"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        yield url, db
+    finally:
+        if server:
+            server.stop()
+        with contextlib.suppress(Exception):
+            stack.drop_pg_database(conf, db)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=100)
@@ -289,7 +384,10 @@ def main(argv=None):
     parser.add_argument("--chunk", type=int, default=10)
     parser.add_argument("--workers", type=int, default=10)
     parser.add_argument("--skip-signing", action="store_true")
-    parser.add_argument("--verify-url")
+    parser.add_argument(
+        "--verify-url", help="page of a running Odoo (default: a throw-away one)"
+    )
+    parser.add_argument("--skip-page", action="store_true")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20, help="per client")
     parser.add_argument("--seconds", type=float, default=60.0)
@@ -308,8 +406,10 @@ def main(argv=None):
         ok = bench_signing(args)
     if args.verify_url:
         bench_page(args)
-    else:
-        print("public page: skipped (pass --verify-url of a running Odoo)")
+    elif not args.skip_page:
+        with throwaway_odoo() as (url, db):
+            args.verify_url, args.odoo_db = url, db
+            bench_page(args)
     return 0 if ok else 1
 
 
