@@ -14,7 +14,8 @@ in parallel).  The sandbox's call log checks that each pass signed every
 document exactly once.  Target: the batch ≤ 6 s for 100 documents at 300 ms.
 
 Part 2 (against ``--verify-url`` of a running Odoo with a signed token, or,
-by default, a throw-away database and server set up here with one token) drives ``--clients`` concurrent clients (threads, bounded by
+by default, a throw-away database and server set up here with one token)
+drives ``--clients`` concurrent clients (threads, bounded by
 ``--requests`` each and ``--seconds``) against the page and reports p50/p95
 after an uncounted warm-up round (templates compiled in every worker).
 With ``--odoo-db``/``--odoo-login``/``--odoo-password`` it first lifts the rate
