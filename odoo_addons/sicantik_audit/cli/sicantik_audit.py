@@ -1,4 +1,4 @@
-"""``odoo-bin sicantik_audit <verify|anchor|verify-archive|archive> -d DB``.
+"""``odoo-bin sicantik_audit <verify|anchor|seal|verify-archive|archive> -d DB``.
 
 Why a command and not only the button: an external auditor, or a monitoring
 job, must be able to check the trail without a browser and without trusting the
@@ -16,9 +16,9 @@ from odoo.cli import Command
 
 _logger = logging.getLogger(__name__)
 
-ACTIONS = ("verify", "anchor", "verify-archive", "archive")
+ACTIONS = ("verify", "anchor", "seal", "verify-archive", "archive")
 USAGE = (
-    "usage: odoo-bin sicantik_audit {verify|anchor|verify-archive|archive} "
+    "usage: odoo-bin sicantik_audit {verify|anchor|seal|verify-archive|archive} "
     "-d DATABASE [odoo options]"
 )
 
@@ -26,7 +26,12 @@ USAGE = (
 def run_action(env, action):
     """Run one action in ``env``; return ``(exit_status, report_dict)``."""
     events = env["sicantik.audit.event"].sudo()
-    if action == "verify":
+    if action in ("verify", "anchor", "seal"):
+        # Chain what is committed but not yet sealed, so that it is checked.
+        sealed = events._audit_seal_committed()
+    if action == "seal":
+        report = {"ok": True, "sealed": sealed, **events._audit_pending()}
+    elif action == "verify":
         report = events._audit_verify_chain()
         events.log(
             "audit.verify",

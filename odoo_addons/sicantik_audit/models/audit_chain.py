@@ -29,17 +29,14 @@ from . import audit_event
 
 _logger = logging.getLogger(__name__)
 
-_ROW_COLUMNS = """
-SELECT sequence, to_char(event_time, 'YYYY-MM-DD"T"HH24:MI:SS.US'),
-       actor_type, actor_uid, actor_login, actor_name, actor_key, action,
-       res_model, res_id, summary, details, ip, user_agent, prev_hash, hash
-  FROM sicantik_audit_event
-"""
+_ROW_COLUMNS = audit_event.ROW_SELECT
 _SELECT_AFTER = _ROW_COLUMNS + " WHERE sequence > %s ORDER BY sequence"
 _SELECT_RANGE = (
     _ROW_COLUMNS + " WHERE sequence > %s AND sequence <= %s ORDER BY sequence"
 )
-_SELECT_EXPORT = _ROW_COLUMNS + " WHERE id IN %s ORDER BY sequence"
+_SELECT_EXPORT = (
+    _ROW_COLUMNS + " WHERE id IN %s AND sequence IS NOT NULL ORDER BY sequence"
+)
 DEFAULT_RETENTION_DAYS = 1825
 DEFAULT_BATCH = 100_000
 
@@ -87,13 +84,19 @@ class SicantikAuditEvent(models.Model):
 
     @api.model
     def _audit_verify_chain(self, anchors=True):
-        """Verify the live chain (and the S3 anchors); return a report dict."""
+        """Verify the sealed chain (and the S3 anchors); return a report dict.
+
+        Events still pending (logged, not yet sealed) are counted, not checked:
+        ``pending`` and ``pending_oldest`` (seconds) say how far sealing lags.
+        """
         self.env.flush_all()
         start_seq, start_hash = self._audit_chain_start()
         result = chain.verify_rows(
             self._audit_iter_rows(start_seq), start_seq, start_hash
         )
-        report = dict(result.as_dict(), start_sequence=start_seq)
+        report = dict(
+            result.as_dict(), start_sequence=start_seq, **self._audit_pending()
+        )
         if anchors:
             report["anchors"] = self._audit_verify_anchors()
             if report["ok"] and not report["anchors"]["ok"]:
@@ -103,6 +106,18 @@ class SicantikAuditEvent(models.Model):
                     reason=report["anchors"]["reason"],
                 )
         return report
+
+    @api.model
+    def _audit_pending(self):
+        """``{"pending": n, "pending_oldest": seconds}`` of unsealed events."""
+        self.env.cr.execute(
+            "SELECT count(*), EXTRACT(EPOCH FROM clock_timestamp() AT TIME ZONE"
+            " 'UTC' - min(event_time)) FROM sicantik_audit_event"
+            " WHERE sequence IS NULL"
+        )
+        count, oldest = self.env.cr.fetchone()
+        oldest = max(float(oldest or 0), 0.0)
+        return {"pending": count, "pending_oldest": round(oldest, 1)}
 
     @api.model
     def _audit_verify_anchors(self):
@@ -209,7 +224,7 @@ class SicantikAuditEvent(models.Model):
         cr = self.env.cr
         cr.execute(
             "SELECT sequence, hash, event_time FROM sicantik_audit_event"
-            " ORDER BY sequence DESC LIMIT 1"
+            " WHERE sequence IS NOT NULL ORDER BY sequence DESC LIMIT 1"
         )
         row = cr.fetchone()
         if row is None:
@@ -361,6 +376,7 @@ class SicantikAuditEvent(models.Model):
         """Button: verify now, log who did, and show the result."""
         if not self.env.user.has_group("sicantik_base.group_auditor"):
             raise UserError(_("Only auditors can verify the audit chain."))
+        self._audit_seal_committed()
         report = self.sudo()._audit_verify_chain()
         self.log(
             "audit.verify",
@@ -397,6 +413,7 @@ class SicantikAuditEvent(models.Model):
 
     @api.model
     def _cron_verify_chain(self):
+        self._audit_seal_committed()
         report = self._audit_verify_chain()
         self.log(
             "audit.verify",
@@ -435,6 +452,7 @@ class SicantikAuditEvent(models.Model):
 
     @api.model
     def _cron_anchor(self):
+        self._audit_seal_committed()
         return self._audit_anchor()
 
     @api.model

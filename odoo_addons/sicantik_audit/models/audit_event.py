@@ -1,69 +1,59 @@
 """The audit event: one append-only, hash-chained row per business event.
 
-How an append works, and why
-============================
+How an event enters the chain, and why in two steps
+===================================================
 
-Every event stores ``hash = SHA-256(prev_hash + canonical content)`` (see
-``lib/chain.py``), so appends must be *serialised*: two workers that both read
-event 41 as the head and both write event 42 would fork the chain.  An append
-therefore runs, inside the caller's business transaction:
+Every sealed event stores ``hash = SHA-256(prev_hash + canonical content)``
+(see ``lib/chain.py``), so the chain must be extended by one writer at a time:
+two workers that both read event 41 as the head and both write event 42 would
+fork it.  Doing that *inside* the business transaction, as a first version did,
+meant holding one database-wide lock from the ``log()`` call until the business
+transaction committed: every Odoo worker and cron that logged queued behind the
+slowest of them, and the call itself cost a lock, a head read and a planned
+multi-statement query (about 0.35 ms per request on a quiet machine).
 
-1. ``pg_advisory_xact_lock(LOCK_KEY)`` — one constant key for the whole
-   database, so every Odoo worker, cron thread and container queues here;
-2. read the head ``(sequence, hash)``;
-3. one raw ``INSERT`` with ``sequence = head + 1`` (gap-free: assigned under the
-   lock, not from a PostgreSQL sequence) and ``prev_hash = head.hash``.
+So an event is written in two steps:
 
-The lock is a *transaction* lock: it is released only when the business
-transaction commits or rolls back.  That is what makes the chain linear — the
-next writer cannot read the head before this event is committed or gone — and it
-is also the cost: **callers log at the end of their work**, so that the lock is
-held for milliseconds, not for the whole request.  A rolled-back business
-transaction takes its events with it (nothing is claimed that did not happen).
+1. **append** (``log()``, inside the business transaction): one plain
+   ``INSERT`` of the event's content with ``sequence``, ``prev_hash`` and
+   ``hash`` left empty — the cost of any insert, no lock, no reading.  A
+   rolled-back business transaction takes its events with it (nothing is
+   claimed that did not happen); a committed one cannot lose them.
+2. **seal** (right after the commit, by a post-commit hook of the same
+   cursor, and every minute by a cron for whatever a crashed process left):
+   ``seal_pending`` takes the chain lock in a short transaction of its own,
+   reads the head, gives the pending events, in id order, the next gap-free
+   sequence numbers, their ``prev_hash`` and ``hash``, and commits.  One seal
+   chains every event committed so far, so under load one seal serves many
+   requests.
 
-The REPEATABLE READ trap.  Odoo runs every transaction in REPEATABLE READ: the
-snapshot is taken at the transaction's first statement, long before it logs.
-After waiting for the lock, our snapshot may not contain the event another
-worker just committed, so "read the head" in step 2 could return a stale head.
-Two cheap facts fix that without a retry:
+The sealing transaction runs in READ COMMITTED on purpose: Odoo's REPEATABLE
+READ snapshot is taken at the first statement, i.e. *before* waiting for the
+lock, and could miss the head another sealer has just committed.  Should a
+sealer ever run on a stale snapshot anyway (a caller's own cursor), it cannot
+fork the chain: ``sequence`` is UNIQUE and a concurrently sealed row cannot be
+updated twice, so it fails and seals nothing.
 
-- ``sicantik_audit_event_head_seq`` is a PostgreSQL sequence that every append
-  ``setval``\\ s to its new sequence number before committing.  Sequences are not
-  transactional, so its value is always >= the committed head, and equal to it
-  whenever the last appender committed;
-- so if the head seen in our snapshot equals the sequence's value, it *is* the
-  committed head (the usual case, one round trip); otherwise (a concurrent
-  commit, or a rolled-back append) the head is read again on a separate
-  autocommit connection, which sees every committed row — and nobody can commit
-  a newer one while we hold the lock.
-
-Rows of the current transaction itself are visible in its own snapshot, so a
-transaction that logs several events keeps taking the fast path.  The sequence
-is UNLOGGED (PostgreSQL >= 15, no WAL per append); after a crash it restarts
-"not called", which merely sends the next append through the slow path.
-
-Why one raw statement and not ``create()``: the fast path is a single round trip
-— lock, head check, INSERT with sequence and hash computed by PostgreSQL from the
-head it has just read, ``setval`` — so logging costs little more than a plain
-INSERT.  Python recomputes the returned hash from the same canonical bytes and
-refuses to continue on any difference, so SQL and verifier can never drift
-apart silently.  Raw SQL also needs no access right, which is what lets public
-visitors and crons log without being granted anything on the model.
+The database refuses every ``UPDATE`` except that one transition — empty
+``sequence``/``prev_hash``/``hash`` to filled, every content column unchanged —
+and every ``DELETE``/``TRUNCATE`` (see ``_audit_install_guards``).  So a pending
+event is as protected as a sealed one against edits through SQL; what sealing
+adds is the evidence that survives an owner who disables the trigger.
 
 The ORM is only used to *read* events: ``create``, ``write`` and ``unlink`` are
-refused for everybody (superuser included), and a trigger refuses ``UPDATE``,
-``DELETE`` and ``TRUNCATE`` in the database (see ``_audit_install_guards``).
+refused for everybody, superuser included.  Raw SQL needs no access right, which
+is what lets public visitors and crons log without being granted anything.
 """
 
+import functools
 import logging
 import re
-import threading
 import time
 from datetime import datetime, timezone
 
-import psycopg2
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo import _, api, fields, models, sql_db
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.http import request
 
@@ -71,9 +61,13 @@ from ..lib import chain, masking
 
 _logger = logging.getLogger(__name__)
 
-#: The advisory lock key serialising chain appends ("SICANTIK AUDIT" in a bigint).
+#: The advisory lock key serialising chain seals ("SICANTIK AUDIT" in a bigint).
 LOCK_KEY = 0x51CA_A0D1_7C4A_1000
-HEAD_SEQ = "sicantik_audit_event_head_seq"
+#: Events sealed per transaction: bounds the lock time and the memory.
+SEAL_BATCH = 5000
+#: How long a post-commit seal waits for another sealer before leaving its
+#: events to the next seal (the cron runs every minute).
+SEAL_LOCK_TIMEOUT = "2s"
 ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 ACTOR_TYPES = [
     ("user", "User"),
@@ -81,84 +75,36 @@ ACTOR_TYPES = [
     ("public", "Public visitor"),
     ("system", "System"),
 ]
-#: Column list of the raw INSERT, in ``chain.ROW_FIELDS`` order.
-_COLUMNS = ", ".join(chain.ROW_FIELDS)
-_HEAD_SQL = f"""
-SELECT pg_advisory_xact_lock({LOCK_KEY});
-SELECT h.sequence, h.hash, s.last_value, s.is_called
-  FROM {HEAD_SEQ} s
-  LEFT JOIN LATERAL (
-      SELECT sequence, hash FROM sicantik_audit_event
-       ORDER BY sequence DESC LIMIT 1
-  ) h ON TRUE
+_CONTENT_FIELDS = chain.CANONICAL_FIELDS[1:]
+_INSERT_SQL = (
+    f"INSERT INTO sicantik_audit_event ({', '.join(_CONTENT_FIELDS)})"
+    f" VALUES ({', '.join(['%s'] * len(_CONTENT_FIELDS))}) RETURNING id"
+)
+#: The stored columns as the verifier reads them, event_time as the exact text
+#: that is hashed (microseconds included: the ORM would drop them).
+ROW_SELECT = (
+    "SELECT sequence, to_char(event_time, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'),"
+    f" {', '.join(chain.ROW_FIELDS[2:])} FROM sicantik_audit_event"
+)
+#: The oldest pending events, each row ending with the sealed head's sequence
+#: and hash (evaluated once): one round trip after the lock.
+_PENDING_SQL = (
+    "WITH head AS (SELECT sequence, hash FROM sicantik_audit_event"
+    " WHERE sequence IS NOT NULL ORDER BY sequence DESC LIMIT 1)"
+    " SELECT id, to_char(event_time, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'),"
+    f" {', '.join(_CONTENT_FIELDS[1:])},"
+    " (SELECT sequence FROM head), (SELECT hash FROM head)"
+    " FROM sicantik_audit_event WHERE sequence IS NULL ORDER BY id LIMIT %s"
+)
+_SEAL_SQL = """
+UPDATE sicantik_audit_event e
+   SET sequence = v.seq, prev_hash = v.prev, hash = v.hash
+  FROM unnest(%s::int4[], %s::int4[], %s::varchar[], %s::varchar[])
+       AS v(id, seq, prev, hash)
+ WHERE e.id = v.id AND e.sequence IS NULL
 """
-_CREATE_HEAD_SEQ = f"CREATE SEQUENCE IF NOT EXISTS {HEAD_SEQ} MINVALUE 0 START 0"
-_UNLOGGED_HEAD_SEQ = f"ALTER SEQUENCE {HEAD_SEQ} SET UNLOGGED"
-_SIDE_HEAD_SQL = (
-    "SELECT sequence, hash FROM sicantik_audit_event ORDER BY sequence DESC LIMIT 1"
-)
-_INSERT_SQL = f"""
-WITH ins AS (
-    INSERT INTO sicantik_audit_event ({_COLUMNS})
-    VALUES ({", ".join(["%s"] * len(chain.ROW_FIELDS))})
-    RETURNING id
-)
-SELECT ins.id, setval('{HEAD_SEQ}', %s) FROM ins
-"""
-# The fast path in ONE round trip: lock, then insert only if the head in our
-# snapshot is the committed head (see the module docstring); the sequence and
-# the hash are computed by PostgreSQL from the head it just read, with the same
-# canonical bytes as ``chain.canonical`` (``[version,sequence,<rest>]``).  From
-# the second append on a cursor it runs as a prepared statement: planning this
-# query costs about as much as executing it.
-_PARAM_TYPES = (
-    "timestamp, varchar, int4, varchar, varchar, varchar, varchar, varchar, int4,"
-    " varchar, text, varchar, varchar, text"
-)
-_TYPES = [name.strip() for name in _PARAM_TYPES.split(",")]
-PREPARED = "sicantik_audit_append_v1"
+_POSTCOMMIT_FLAG = "sicantik_audit.seal"
 
-
-def _fast_body(params, rest_param):
-    return f"""
-WITH h AS (
-    SELECT e.sequence AS seq, e.hash AS hash
-      FROM {HEAD_SEQ} s
-      JOIN LATERAL (
-          SELECT sequence, hash FROM sicantik_audit_event
-           ORDER BY sequence DESC LIMIT 1
-      ) e ON TRUE
-     WHERE s.is_called AND s.last_value = e.sequence
-), ins AS (
-    INSERT INTO sicantik_audit_event ({_COLUMNS})
-    SELECT h.seq + 1, {params}, h.hash,
-           encode(sha256(convert_to(
-               h.hash || E'\\n' || '[{chain.CANONICAL_VERSION},'
-               || (h.seq + 1) || ',' || {rest_param} || ']', 'UTF8')), 'hex')
-      FROM h
-    RETURNING id, sequence, prev_hash, hash
-)
-SELECT ins.id, ins.sequence, ins.prev_hash, ins.hash,
-       setval('{HEAD_SEQ}', ins.sequence)
-  FROM ins
-"""
-
-
-_LOCK_SQL = f"SELECT pg_advisory_xact_lock({LOCK_KEY});"
-#: First append on a cursor: planned inline (a request usually logs once).
-_FAST_INLINE_SQL = _LOCK_SQL + _fast_body(
-    ", ".join(f"%s::{name}" for name in _TYPES[:-1]), "%s::text"
-)
-#: Later appends on the same cursor (crons, batches): the prepared statement.
-_PREPARE_SQL = f"PREPARE {PREPARED} ({_PARAM_TYPES}) AS " + _fast_body(
-    ", ".join(f"${i}" for i in range(1, len(_TYPES))), f"${len(_TYPES)}"
-)
-_HAS_PREPARED_SQL = "SELECT 1 FROM pg_prepared_statements WHERE name = %s"
-_FAST_PREPARED_SQL = (
-    f"{_LOCK_SQL} EXECUTE {PREPARED} ({', '.join(['%s'] * len(_TYPES))})"
-)
-
-_side = threading.local()
 _cron_names = {}
 _salts = {}
 #: (dbname, uid) -> (expiry, login, name, is_public): reading them through the
@@ -174,83 +120,114 @@ def _connection(cr):
     return cr._cnx if hasattr(cr, "_cnx") else cr._cursor._cnx
 
 
-def _side_head(dbname):
-    """Committed chain head, read on this thread's own autocommit connection."""
-    conns = getattr(_side, "conns", None)
-    if conns is None:
-        conns = _side.conns = {}
-    for attempt in (0, 1):
-        conn = conns.get(dbname)
-        if conn is None or conn.closed:
-            _name, info = sql_db.connection_info_for(dbname)
-            conn = psycopg2.connect(**info)
-            conn.autocommit = True
-            conns[dbname] = conn
-        try:
-            with conn.cursor() as cur:
-                cur.execute(_SIDE_HEAD_SQL)
-                return cur.fetchone()
-        except (psycopg2.OperationalError, psycopg2.InterfaceError):
-            conns.pop(dbname, None)
-            if attempt:
-                raise
-    return None  # pragma: no cover - loop always returns or raises
-
-
 def append_event(cr, values):
-    """Append one event on cursor ``cr``; return ``(id, sequence, hash)``.
+    """Insert one pending event on cursor ``cr``; return its id.
 
     ``values`` maps the ``chain.CANONICAL_FIELDS`` except ``sequence`` to their
-    final (masked, JSON-encoded) values.  See the module docstring for the
-    locking protocol: one round trip when our snapshot holds the committed
-    head, three when it does not.
+    final (masked, JSON-encoded) values.
     """
-    rest = [values[name] for name in chain.CANONICAL_FIELDS[1:]]
-    rest_json = chain.canonical([0, *rest])[len(b"[1,0,") : -1].decode("utf-8")
-    # Prepared statements outlive transactions but not Odoo's connection pool:
-    # psycopg2's reset() (DISCARD ALL) runs whenever a connection is borrowed.
-    # So the state lives on the real Odoo cursor, whose lifetime is one borrow,
-    # and the catalogue is asked once before preparing.
-    real_cr = cr if hasattr(cr, "_cnx") else cr._cursor
-    state = getattr(real_cr, "_sicantik_audit_appends", 0)
-    if state == 0:
-        real_cr._sicantik_audit_appends = 1
-        cr.execute(_FAST_INLINE_SQL, (*rest, rest_json))
+    cr.execute(_INSERT_SQL, [values[name] for name in _CONTENT_FIELDS])
+    return cr.fetchone()[0]
+
+
+def seal_after_commit(cr, registry):
+    """Have the events appended on ``cr`` sealed once its transaction commits.
+
+    Registered once per transaction.  A test cursor ignores post-commit hooks,
+    so tests seal explicitly.  The registry is passed in, not looked up: the
+    lookup takes a lock that the thread loading the registry may hold.
+    """
+    postcommit = cr.postcommit
+    if not postcommit.data.get(_POSTCOMMIT_FLAG):
+        postcommit.data[_POSTCOMMIT_FLAG] = True
+        postcommit.add(functools.partial(_seal_after_commit, registry))
+
+
+def seal_pending(cr, limit=SEAL_BATCH, wait=True, lock_timeout=None):
+    """Chain up to ``limit`` pending events on cursor ``cr``; return how many.
+
+    Takes the chain lock (held until ``cr``'s transaction ends), so call it on
+    a short READ COMMITTED transaction of its own (``seal_committed``) — or, in
+    a test, on the test's cursor.  With ``wait=False`` it seals nothing when
+    another sealer holds the lock (that one is doing the work); otherwise it
+    waits, for at most ``lock_timeout`` when given.  Hashes are computed from
+    the columns as the verifier will read them back, so a sealed event always
+    verifies.  Round trips are few on purpose: this runs after every commit
+    that logged.
+    """
+    if not wait:
+        cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        if not cr.fetchone()[0]:
+            return 0
+        cr.execute(_PENDING_SQL, [limit])
+    elif lock_timeout:
+        cr.execute(
+            "SELECT set_config('lock_timeout', %s, true);"
+            " SELECT pg_advisory_xact_lock(%s); " + _PENDING_SQL,
+            [lock_timeout, LOCK_KEY, limit],
+        )
     else:
-        if state == 1:
-            cr.execute(_HAS_PREPARED_SQL, [PREPARED])
-            if not cr.fetchone():
-                cr.execute(_PREPARE_SQL)
-            real_cr._sicantik_audit_appends = 2
-        cr.execute(_FAST_PREPARED_SQL, (*rest, rest_json))
-    fast = cr.fetchone()
-    if fast:
-        event_id, sequence, prev_hash, digest = fast[:4]
-        # Guard against any divergence between the SQL and the Python hash:
-        # an event the verifier would reject must never be committed.
-        expected = chain.event_hash(prev_hash, chain.canonical([sequence, *rest]))
-        if digest != expected:
-            raise RuntimeError(
-                f"Audit hash mismatch on append (#{sequence}): {digest} != {expected}"
-            )
-        return event_id, sequence, digest
-    cr.execute(_HEAD_SQL)
-    head_seq, head_hash, seq_value, seq_called = cr.fetchone()
-    head_seq = head_seq or 0
-    if head_seq != (seq_value if seq_called else 0):
-        side = _side_head(cr.dbname)
-        if side and side[0] > head_seq:
-            head_seq, head_hash = side
-    prev_hash = head_hash or chain.GENESIS
-    if head_seq == 0:
-        # Empty live table: a fresh chain, or (defensively) one whose events
-        # were all archived — it then continues from the last checkpoint.
-        head_seq, prev_hash = _checkpoint_head(cr)
-    sequence = head_seq + 1
-    row = [sequence, *rest]
-    digest = chain.event_hash(prev_hash, chain.canonical(row))
-    cr.execute(_INSERT_SQL, (*row, prev_hash, digest, sequence))
-    return cr.fetchone()[0], sequence, digest
+        cr.execute(
+            "SELECT pg_advisory_xact_lock(%s); " + _PENDING_SQL, [LOCK_KEY, limit]
+        )
+    rows = cr.fetchall()
+    if not rows:
+        return 0
+    sequence, prev = rows[0][-2:]
+    if sequence is None:
+        sequence, prev = _checkpoint_head(cr)
+    ids, seqs, prevs, hashes = [], [], [], []
+    for row in rows:
+        sequence += 1
+        digest = chain.event_hash(prev, chain.canonical((sequence, *row[1:-2])))
+        ids.append(row[0])
+        seqs.append(sequence)
+        prevs.append(prev)
+        hashes.append(digest)
+        prev = digest
+    cr.execute(_SEAL_SQL, [ids, seqs, prevs, hashes])
+    if cr.rowcount != len(rows):
+        # Another sealer got there first on a stale snapshot: never half-seal.
+        raise RuntimeError(
+            f"Audit seal raced: {cr.rowcount} of {len(rows)} events updated"
+        )
+    return len(rows)
+
+
+def seal_committed(registry, batches=1, wait=True, lock_timeout=SEAL_LOCK_TIMEOUT):
+    """Seal committed pending events in transactions of their own.
+
+    Returns the number sealed.  Runs ``batches`` transactions at most, each
+    committed on its own, so a long backlog never holds the lock for long.
+    ``wait``: wait up to ``lock_timeout`` for another sealer, or skip at once.
+    """
+    total = 0
+    with registry.cursor() as cr:
+        if not registry.in_test_mode():
+            # Before the first statement: see the module docstring.
+            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+        for _batch in range(batches):
+            sealed = seal_pending(cr, wait=wait, lock_timeout=lock_timeout)
+            cr.commit()  # pylint: disable=invalid-commit
+            total += sealed
+            if sealed < SEAL_BATCH:
+                break
+    return total
+
+
+def _seal_after_commit(registry):
+    """Post-commit hook: seal what the business transaction appended.
+
+    The business work is committed already: a failure here must not turn the
+    request into an error, so it is logged and left to the next seal (cron).
+    """
+    try:
+        seal_committed(registry)
+    except Exception:  # pylint: disable=broad-except
+        _logger.warning(
+            "Audit events left pending, the next seal will chain them",
+            exc_info=True,
+        )
 
 
 def _checkpoint_head(cr):
@@ -266,11 +243,17 @@ def _checkpoint_head(cr):
 class SicantikAuditEvent(models.Model):
     _name = "sicantik.audit.event"
     _description = "SICANTIK Audit Event"
-    _order = "sequence desc"
+    # Pending events (no sequence yet) first: they are the newest.
+    _order = "sequence desc, id desc"
     _rec_name = "sequence"
     _log_access = False
 
-    sequence = fields.Integer(readonly=True, required=True, aggregator=None)
+    sequence = fields.Integer(
+        readonly=True,
+        aggregator=None,
+        help="Position in the hash chain, given when the event is sealed "
+        "(right after its transaction commits).",
+    )
     event_time = fields.Datetime(string="Time", readonly=True, index=True)
     actor_type = fields.Selection(ACTOR_TYPES, readonly=True)
     actor_uid = fields.Integer(string="User ID", readonly=True, aggregator=None)
@@ -314,19 +297,24 @@ class SicantikAuditEvent(models.Model):
         Why a trigger and not only ORM overrides: the ORM is one door among
         several (``env.cr.execute``, psql, a migration script).  The trigger
         refuses UPDATE, DELETE and TRUNCATE for every role that does not
-        disable it, with one narrow exception: the retention job deletes rows it
-        has archived, inside a transaction that ``SET LOCAL
+        disable it, with two narrow exceptions: sealing fills in the empty chain
+        columns of a pending event once, its content unchanged; the retention
+        job deletes rows it has archived, inside a transaction that ``SET LOCAL
         sicantik_audit.purge_upto`` and only up to the last checkpoint.
         A superuser or the table owner can still ``ALTER TABLE … DISABLE
         TRIGGER``: the S3 anchors are what catches that (see ROADMAP).
         """
         cr = self.env.cr
-        cr.execute(_CREATE_HEAD_SEQ)
-        if _connection(cr).server_version >= 150000:
-            # Every append setval()s it: unlogged, that costs no WAL.  After a
-            # crash it restarts "not called", which only sends the next append
-            # through the slow path once (see the module docstring).
-            cr.execute(_UNLOGGED_HEAD_SEQ)
+        # Left by the first version of the append protocol.
+        cr.execute("DROP SEQUENCE IF EXISTS sicantik_audit_event_head_seq")
+        # What every seal looks for: small, since events stay pending for
+        # milliseconds.
+        cr.execute(
+            "CREATE INDEX IF NOT EXISTS sicantik_audit_event_pending_idx"
+            " ON sicantik_audit_event (id) WHERE sequence IS NULL"
+        )
+        new_content = ", ".join(f"NEW.{name}" for name in _CONTENT_FIELDS)
+        old_content = ", ".join(f"OLD.{name}" for name in _CONTENT_FIELDS)
         cr.execute(
             """
 CREATE OR REPLACE FUNCTION sicantik_audit_event_guard() RETURNS trigger AS $$
@@ -334,6 +322,14 @@ DECLARE
     purge_upto bigint;
     checkpoint_upto bigint;
 BEGIN
+    -- Sealing: chain links filled in once, content untouched.
+    IF TG_OP = 'UPDATE'
+       AND OLD.sequence IS NULL AND OLD.prev_hash IS NULL AND OLD.hash IS NULL
+       AND NEW.sequence IS NOT NULL AND NEW.prev_hash IS NOT NULL
+       AND NEW.hash IS NOT NULL AND NEW.id = OLD.id
+       AND (%(new)s) IS NOT DISTINCT FROM (%(old)s) THEN
+        RETURN NEW;
+    END IF;
     IF TG_OP = 'DELETE' THEN
         purge_upto := NULLIF(
             current_setting('sicantik_audit.purge_upto', true), '')::bigint;
@@ -365,7 +361,7 @@ DROP TRIGGER IF EXISTS sicantik_audit_event_truncate ON sicantik_audit_event;
 CREATE TRIGGER sicantik_audit_event_truncate
     BEFORE TRUNCATE ON sicantik_audit_event
     FOR EACH STATEMENT EXECUTE FUNCTION sicantik_audit_append_only();
-"""
+""".replace("%(new)s", new_content).replace("%(old)s", old_content)
         )
 
     # The refusals below deliberately never call super(): nobody, superuser
@@ -404,17 +400,47 @@ CREATE TRIGGER sicantik_audit_event_truncate
         :param actor: override who acted: a ``res.users`` record, a name
             (``"system"`` actor) or a dict with ``type``/``name``/``uid``/
             ``login``/``key``.  Default: the current user, cron or visitor.
-        :returns: the created ``sicantik.audit.event`` (in the caller's env).
+        :returns: the created ``sicantik.audit.event`` (in the caller's env);
+            its ``sequence`` and ``hash`` are given when it is sealed, right
+            after the caller's transaction commits.
 
         Callable by any user, public visitors and crons included: it writes
         with raw SQL, which needs no access right, and never reads anything
         the caller could not.  Errors are *not* swallowed: an operation that
-        must be audited fails loudly rather than completes unaudited.  Call it
-        at the end of the business work (the chain lock is held until commit).
+        must be audited fails loudly rather than completes unaudited.  It takes
+        no lock: call it wherever the work is done.
         """
         values = self._audit_values(action, summary, record, details, actor)
-        event_id, _seq, _hash = append_event(self.env.cr, values)
+        event_id = append_event(self.env.cr, values)
+        seal_after_commit(self.env.cr, self.env.registry)
         return self.browse(event_id)
+
+    @api.model
+    def _audit_seal(self):
+        """Seal the pending events visible to this transaction; return how many.
+
+        For tests and for callers that must read the hashes in the transaction
+        that logged: it holds the chain lock until this transaction ends.
+        Everywhere else ``_audit_seal_committed`` is the one to call.
+        """
+        total = 0
+        while sealed := seal_pending(self.env.cr):
+            total += sealed
+        return total
+
+    @api.model
+    def _audit_seal_committed(self, batches=100):
+        """Seal committed pending events in short transactions of their own.
+
+        Skips at once when another sealer is at work (it is doing this job):
+        callers are crons and buttons that must not hang on a busy chain.
+        """
+        return seal_committed(self.env.registry, batches=batches, wait=False)
+
+    @api.model
+    def _cron_seal(self):
+        """Chain what post-commit seals left behind (a crash, a lock timeout)."""
+        return self._audit_seal_committed()
 
     @api.model
     def _audit_values(self, action, summary, record, details, actor):

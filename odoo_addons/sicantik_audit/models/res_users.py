@@ -3,10 +3,10 @@
 Why a separate cursor: ``res.users._login`` runs in its own transaction that is
 rolled back when the credentials are wrong, so an event logged there would
 vanish with it.  The event is written in a short transaction of its own,
-committed, after the login transaction is closed (so the chain lock is never
-held around authentication).  The password is never logged; the attempted login
-is kept only when it belongs to an existing user — a password typed into the
-login field by mistake must not end up in an append-only trail.
+committed, after the login transaction is closed.  The password is never
+logged; the attempted login is kept only when it belongs to an existing
+user — a password typed into the login field by mistake must not end up in an
+append-only trail.
 """
 
 import hashlib
@@ -34,8 +34,6 @@ class ResUsers(models.Model):
         login = (credential or {}).get("login") or ""
         try:
             with cls.pool.cursor() as cr:
-                # Never wait long for the chain lock on the login path.
-                cr.execute("SET LOCAL lock_timeout = '5s'")
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 user = (
                     env["res.users"]

@@ -6,3 +6,4 @@ from . import test_login_settings
 from . import test_s3
 from . import test_cli
 from . import test_ui
+from . import test_health

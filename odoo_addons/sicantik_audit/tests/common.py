@@ -34,7 +34,7 @@ def last_committed_events(registry, action, limit=1):
             "SELECT sequence, actor_type, actor_login, actor_key, ip, summary,"
             "       details, res_model, res_id"
             "  FROM sicantik_audit_event WHERE action = %s"
-            " ORDER BY sequence DESC LIMIT %s",
+            " ORDER BY id DESC LIMIT %s",
             [action, limit],
         )
         names = [d[0] for d in cr.description]

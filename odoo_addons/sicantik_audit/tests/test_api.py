@@ -6,6 +6,7 @@ from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.addons.sicantik_base.tests.common import make_role_users
 
 from ..lib import chain
+from ..models.audit_event import LOCK_KEY
 
 
 @tagged("post_install", "-at_install")
@@ -89,6 +90,10 @@ class TestAuditApi(TransactionCase):
     def test_chain_links(self):
         first = self.Event.log("sync.run", "one")
         second = self.Event.log("sync.run", "two")
+        # Pending until sealed (after the commit, in production).
+        self.assertFalse(first.sequence or first.hash or second.prev_hash)
+        self.assertGreaterEqual(self.Event._audit_seal(), 2)
+        self.env.invalidate_all()
         self.assertEqual(second.sequence, first.sequence + 1)
         self.assertEqual(second.prev_hash, first.hash)
         # Recompute from the stored columns (the ORM rounds datetimes to the
@@ -113,6 +118,14 @@ class TestAuditApi(TransactionCase):
         with self.assertRaises(ValueError):
             self.Event.log("sync.run", actor={"type": "robot"})
 
+    def test_log_takes_no_lock(self):
+        """Logging must not serialise business transactions: until this one
+        ends, another connection can still take the chain lock."""
+        self.Event.log("sync.run", "no lock held")
+        with self.registry.cursor() as other:
+            other.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+            self.assertTrue(other.fetchone()[0])
+
     def test_auditor_reads_others_do_not(self):
         event = self.Event.log("sync.run", "x")
         self.assertEqual(event.with_user(self.users["auditor"]).action, "sync.run")
@@ -130,6 +143,8 @@ class TestAuditApiUnderHttpCase(HttpCase):
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             first = env["sicantik.audit.event"].log("verify.public", "one")
             second = env["sicantik.audit.event"].log("verify.public", "two")
+            env["sicantik.audit.event"]._audit_seal()
+            env.invalidate_all()
             self.assertEqual(second.prev_hash, first.hash)
             report = env["sicantik.audit.event"]._audit_verify_chain(anchors=False)
             self.assertTrue(report["ok"], report)

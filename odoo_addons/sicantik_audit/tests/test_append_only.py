@@ -15,6 +15,8 @@ class TestAppendOnly(TransactionCase):
         cls.users = make_role_users(cls.env)
         cls.Event = cls.env["sicantik.audit.event"]
         cls.event = cls.Event.log("sync.run", "protected")
+        cls.Event._audit_seal()
+        cls.pending = cls.Event.log("sync.run", "pending")
 
     def test_orm_refuses_admin_and_superuser(self):
         for env in (
@@ -55,6 +57,36 @@ class TestAppendOnly(TransactionCase):
             "SELECT summary FROM sicantik_audit_event WHERE id = %s", [self.event.id]
         )
         self.assertEqual(self.env.cr.fetchone()[0], "protected")
+
+    def test_pending_event_content_cannot_change(self):
+        """Before it is sealed an event is as protected: only its empty chain
+        columns may be filled in, once, with the content unchanged."""
+        self.assertFalse(self.pending.sequence)
+        self._refused(
+            "UPDATE sicantik_audit_event SET summary = 'x' WHERE id = %s",
+            [self.pending.id],
+        )
+        self._refused(
+            "UPDATE sicantik_audit_event SET summary = 'x', sequence = 999999,"
+            " prev_hash = 'p', hash = 'h' WHERE id = %s",
+            [self.pending.id],
+        )
+        self._refused(
+            "UPDATE sicantik_audit_event SET sequence = 999999 WHERE id = %s",
+            [self.pending.id],
+        )
+        self._refused(
+            "DELETE FROM sicantik_audit_event WHERE id = %s", [self.pending.id]
+        )
+        self.assertEqual(self.Event._audit_seal(), 1)
+        self.env.invalidate_all()
+        self.assertEqual(self.pending.sequence, self.event.sequence + 1)
+        self.assertEqual(self.pending.prev_hash, self.event.hash)
+        # Sealed once: the links cannot be rewritten either.
+        self._refused(
+            "UPDATE sicantik_audit_event SET hash = %s WHERE id = %s",
+            ["0" * 64, self.pending.id],
+        )
 
     def test_purge_flag_alone_does_not_open_the_door(self):
         """The retention door needs a checkpoint covering the rows, not just

@@ -25,6 +25,8 @@ class TestAnchorsAndRetention(TransactionCase):
         self.addCleanup(prefix.__exit__, None, None, None)
         self.Event._audit_store().ensure_bucket()
         self.events = [self.Event.log("document.import", f"doc {i}") for i in range(6)]
+        # What the post-commit hook does in production (tests never commit).
+        self.Event._audit_seal()
 
     def test_anchor_written_and_verified(self):
         info = self.Event._audit_anchor()
@@ -83,7 +85,9 @@ class TestAnchorsAndRetention(TransactionCase):
     def test_retention_archives_then_chain_and_archive_verify(self):
         first = self.Event._audit_archive_batch(days=-1, batch=3)
         self.assertEqual(first["archived"], 3)
+        self.Event._audit_seal()
         second = self.Event._audit_archive_batch(days=-1)
+        self.Event._audit_seal()
         self.assertGreater(second["archived"], 0)
         self.assertEqual(second["remaining"], 0)
         checkpoints = self.env["sicantik.audit.checkpoint"].search([])
@@ -104,6 +108,7 @@ class TestAnchorsAndRetention(TransactionCase):
         self.assertEqual(report["start_sequence"], upto)
         # The chain continues after retention.
         after = self.Event.log("document.import", "after retention")
+        self.Event._audit_seal()
         self.assertEqual(after.prev_hash, head.hash)
         self.assertTrue(self.Event._audit_verify_chain(anchors=False)["ok"])
         archives = self.Event._audit_verify_archives()

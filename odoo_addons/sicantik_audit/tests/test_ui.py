@@ -19,6 +19,7 @@ class TestAuditorUi(TransactionCase):
         cls.events = cls.Event.browse(
             [cls.Event.log("document.download", f"doc {i}").id for i in range(3)]
         )
+        cls.Event._audit_seal()
 
     def test_menu_for_auditors_only(self):
         menu = self.env.ref("sicantik_audit.menu_sicantik_audit_event")

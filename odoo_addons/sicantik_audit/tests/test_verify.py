@@ -12,6 +12,7 @@ class TestVerify(TransactionCase):
         super().setUpClass()
         cls.Event = cls.env["sicantik.audit.event"]
         cls.events = [cls.Event.log("sync.run", f"event {i}") for i in range(5)]
+        cls.Event._audit_seal()
 
     def verify(self):
         return self.Event._audit_verify_chain(anchors=False)

@@ -1,0 +1,51 @@
+from odoo import api, models
+
+#: An event still unsealed after this long means sealing is not happening
+#: (post-commit seals failing and the seal cron not running).
+PENDING_ALERT_SECONDS = 600
+
+
+class SicantikHealth(models.AbstractModel):
+    """Audit sealing lag in ``/sicantik/health`` and ``/sicantik/metrics``.
+
+    Events are sealed right after their commit; one that stays pending for
+    minutes is the symptom of a broken seal path, which an operator must see
+    before an auditor does.
+    """
+
+    _inherit = "sicantik.health"
+
+    @api.model
+    def _health_checks(self):
+        checks = super()._health_checks()
+        pending = self.env["sicantik.audit.event"].sudo()._audit_pending()
+        checks["audit_chain"] = {
+            "ok": pending["pending_oldest"] <= PENDING_ALERT_SECONDS,
+            "detail": "{} event(s) not sealed yet, oldest {:.0f} s".format(
+                pending["pending"], pending["pending_oldest"]
+            ),
+            **pending,
+        }
+        return checks
+
+    @api.model
+    def _metrics(self):
+        metrics = super()._metrics()
+        pending = self.env["sicantik.audit.event"].sudo()._audit_pending()
+        metrics += [
+            (
+                "sicantik_audit_pending_events",
+                "gauge",
+                "Audit events logged but not sealed into the hash chain yet",
+                pending["pending"],
+                {},
+            ),
+            (
+                "sicantik_audit_pending_oldest_seconds",
+                "gauge",
+                "Age of the oldest audit event not sealed yet",
+                pending["pending_oldest"],
+                {},
+            ),
+        ]
+        return metrics
