@@ -318,7 +318,7 @@ def with_database(url, database):
     return urlunsplit(parts._replace(path="/" + database))
 
 
-def mysql_admin_connect():
+def mysql_admin_connect(database=None):
     import pymysql
 
     parts = urlsplit(mysql_admin_url())
@@ -327,8 +327,22 @@ def mysql_admin_connect():
         port=parts.port or 3306,
         user=parts.username or "root",
         password=parts.password or "",
+        database=database,
         autocommit=True,
     )
+
+
+def run_sandbox(*args):
+    """Run the SICANTIK sandbox CLI (``python -m sandbox.sicantik``); return the
+    JSON summary it prints last."""
+    out = subprocess.run(
+        [sys.executable, "-m", "sandbox.sicantik", *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def mysql_database_exists(name):
@@ -340,9 +354,6 @@ def mysql_database_exists(name):
 def seed_sicantik(database, permits, seed, dirty, upload_root, pdf_limit=None):
     """Generate the sandbox SICANTIK database (sandbox/sicantik) from scratch."""
     argv = [
-        sys.executable,
-        "-m",
-        "sandbox.sicantik",
         "generate",
         "--url",
         with_database(mysql_admin_url(), database),
@@ -358,8 +369,7 @@ def seed_sicantik(database, permits, seed, dirty, upload_root, pdf_limit=None):
         argv.append("--dirty")
     if pdf_limit is not None:
         argv += ["--pdf-limit", str(pdf_limit)]
-    out = subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_sandbox(*argv)
 
 
 def create_readonly_user(database, user, password):

@@ -184,31 +184,18 @@ class SandboxPKI:
         )
 
     @staticmethod
-    def _ca_usage() -> x509.KeyUsage:
+    def _key_usage(ca: bool) -> x509.KeyUsage:
+        """A CA signs certificates and CRLs; anything else signs documents or
+        timestamps: digitalSignature, plus nonRepudiation (content_commitment),
+        which pyHanko's validator asks of a document signer by default."""
         return x509.KeyUsage(
-            digital_signature=False,
-            content_commitment=False,
+            digital_signature=not ca,
+            content_commitment=not ca,
             key_encipherment=False,
             data_encipherment=False,
             key_agreement=False,
-            key_cert_sign=True,
-            crl_sign=True,
-            encipher_only=False,
-            decipher_only=False,
-        )
-
-    @staticmethod
-    def _signing_usage() -> x509.KeyUsage:
-        # nonRepudiation (content_commitment) is what pyHanko's validator asks
-        # of a document signer by default; digitalSignature for everything else.
-        return x509.KeyUsage(
-            digital_signature=True,
-            content_commitment=True,
-            key_encipherment=False,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=False,
-            crl_sign=False,
+            key_cert_sign=ca,
+            crl_sign=ca,
             encipher_only=False,
             decipher_only=False,
         )
@@ -219,7 +206,7 @@ class SandboxPKI:
         cert = (
             self._builder(ROOT_NAME, ROOT_NAME, key, now - _DAY, now + 20 * _YEAR)
             .add_extension(x509.BasicConstraints(ca=True, path_length=1), True)
-            .add_extension(self._ca_usage(), critical=True)
+            .add_extension(self._key_usage(ca=True), critical=True)
             .sign(key, hashes.SHA256())
         )
         return Identity(cert=cert, key=key)
@@ -252,7 +239,7 @@ class SandboxPKI:
             now + 10 * _YEAR,
             [
                 (x509.BasicConstraints(ca=True, path_length=0), True),
-                (self._ca_usage(), True),
+                (self._key_usage(ca=True), True),
             ],
         )
 
@@ -265,7 +252,7 @@ class SandboxPKI:
             now + 5 * _YEAR,
             [
                 (x509.BasicConstraints(ca=False, path_length=None), True),
-                (self._signing_usage(), True),
+                (self._key_usage(ca=False), True),
                 # RFC 3161 requires this EKU, critical, on a TSA certificate.
                 (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True),
             ],
@@ -319,7 +306,7 @@ class SandboxPKI:
                     window[1],
                     [
                         (x509.BasicConstraints(ca=False, path_length=None), True),
-                        (self._signing_usage(), True),
+                        (self._key_usage(ca=False), True),
                     ],
                 )
                 self._save(ident, key_path, cert_path)

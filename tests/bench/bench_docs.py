@@ -148,6 +148,10 @@ def odoo_env(database):
         ]
     )
     if not db_service.exp_db_exist(database):
+        sys.path.insert(0, str(ROOT / "tools"))
+        import stack
+
+        stack.ensure_pg_role(stack.read_conf())
         db_service._create_empty_database(database)
         odoo.tools.config["init"] = {"sicantik_documents": 1}
         odoo.tools.config["without_demo"] = "all"

@@ -42,11 +42,11 @@ import psutil
 import pymysql
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import stack  # noqa: E402
+
 SOURCE_DB = "sicantik_bench_sync"
 ODOO_DB = "sicantik_dev_sync_bench"
-ADMIN = os.environ.get(
-    "SICANTIK_MYSQL_ADMIN_URL", "mysql+pymysql://root@127.0.0.1:3306/"
-)
 
 #: the tables the sync reads (main tables and the join tables on its path)
 TABLES = [
@@ -80,34 +80,6 @@ TARGETS = {
     "after_1000_s": 2.0,
     "peak_rss_growth_mb": 300.0,
 }
-
-
-def source_url(database):
-    return ADMIN.rstrip("/") + "/" + database
-
-
-def mysql(database=None):
-    from sqlalchemy.engine import make_url
-
-    url = make_url(ADMIN)
-    return pymysql.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 3306,
-        user=url.username or "root",
-        password=url.password or "",
-        database=database,
-    )
-
-
-def sandbox(*args):
-    proc = subprocess.run(
-        [sys.executable, "-m", "sandbox.sicantik", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 class RssSampler(threading.Thread):
@@ -194,7 +166,7 @@ def baseline(env, url_db):
     cr.execute("DROP SCHEMA IF EXISTS bench_raw CASCADE")
     cr.execute("CREATE SCHEMA bench_raw")
     cr.commit()
-    conn = mysql(url_db)
+    conn = stack.mysql_admin_connect(url_db)
     rows_total = 0
     started = time.perf_counter()
     try:
@@ -237,7 +209,7 @@ def baseline(env, url_db):
 
 
 def count_rows(database):
-    conn = mysql(database)
+    conn = stack.mysql_admin_connect(database)
     try:
         total = 0
         with conn.cursor() as cur:
@@ -260,20 +232,18 @@ def main():
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    from tools.stack import odoo_src
-
-    sys.path.insert(0, str(odoo_src()))
+    stack.ensure_pg_role(stack.read_conf())
+    sys.path.insert(0, str(stack.odoo_src()))
     import odoo
     from odoo.tools import config
 
     config.parse_config(["-c", args.config, "--addons-path", str(ROOT / "odoo_addons")])
-    url = source_url(SOURCE_DB)
+    url = stack.with_database(stack.mysql_admin_url(), SOURCE_DB)
     figures = {"permits": args.permits}
 
     if not args.reuse_source:
         t0 = time.perf_counter()
-        sandbox(
+        stack.run_sandbox(
             "generate",
             "--url",
             url,
@@ -329,7 +299,7 @@ def main():
             timings.append((time.perf_counter() - t0) * 1000)
         figures["no_change_ms"] = round(statistics.median(timings), 1)
 
-        summary = sandbox(
+        summary = stack.run_sandbox(
             "mutate",
             "--url",
             url,
@@ -381,7 +351,7 @@ def main():
     if not args.keep:
         odoo.sql_db.close_all()
         subprocess.run(["dropdb", "--if-exists", ODOO_DB], check=False, env=pg_env())
-        conn = mysql()
+        conn = stack.mysql_admin_connect()
         try:
             with conn.cursor() as cur:
                 cur.execute(f"DROP DATABASE IF EXISTS `{SOURCE_DB}`")
