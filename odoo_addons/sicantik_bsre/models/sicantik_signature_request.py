@@ -259,10 +259,21 @@ class SicantikSignatureRequest(models.Model):
         for request in self:
             audit.log(action, summary=summary, record=request, details=details)
 
+    def _chatter(self):
+        """``self`` for chatter messages and activities, in sudo mode when the
+        user has no e-mail address.
+
+        Many officers have none in Odoo, and the chatter refuses to post for a
+        sender without one - except in sudo mode, where the author is still the
+        officer (``env.user`` does not change).  Callers have checked the
+        user's rights on the request already.
+        """
+        return self if self.env.user.email else self.sudo()
+
     def _schedule(self, summary, note=""):
         todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         for request in self:
-            request.activity_schedule(
+            request._chatter().activity_schedule(
                 act_type_xmlid="mail.mail_activity_data_todo" if todo else "",
                 summary=summary,
                 note=note,
@@ -275,7 +286,9 @@ class SicantikSignatureRequest(models.Model):
                 lambda a, r=request: a.user_id == r.official_id
             )
             if activities:
-                activities.action_feedback(feedback=feedback)
+                activities.sudo(not self.env.user.email).action_feedback(
+                    feedback=feedback
+                )
 
     def action_submit(self):
         self._check_state("draft")
@@ -366,7 +379,7 @@ class SicantikSignatureRequest(models.Model):
                 recovered |= request
                 continue
             if not request.bsre_document_id:
-                request.message_post(
+                request._chatter().message_post(
                     body=_(
                         "No automatic evidence is available for this call. Check "
                         "the BSrE signing history, then confirm that nothing was "
@@ -400,7 +413,7 @@ class SicantikSignatureRequest(models.Model):
         self._check_official()
         self._write_internal({"state": "approved", "error_message": False})
         for request in self:
-            request.message_post(
+            request._chatter().message_post(
                 body=_(
                     "%(user)s confirmed that the document was not signed; it can be "
                     "signed again.",
@@ -606,7 +619,7 @@ class SicantikSignatureRequest(models.Model):
             else:
                 message = item.error.message_id if item.error else _("Unknown error")
                 request._write_internal({"state": item.state, "error_message": message})
-                request.message_post(body=message)
+                request._chatter().message_post(body=message)
                 if item.state == "outcome_unknown":
                     request._schedule(_("Reconcile an interrupted signature"))
             request._audit(
@@ -658,5 +671,5 @@ class SicantikSignatureRequest(models.Model):
         body = _("Signed with BSrE. SHA-256: %(sha)s", sha=digest)
         if warning:
             body += f" ({warning})"
-        self.message_post(body=body)
+        self._chatter().message_post(body=body)
         return doc

@@ -36,6 +36,15 @@ class TestSigningFlow(BsreCase):
         self.assertIn("sign.request", actions)
         self.assertIn("sign.approve", actions)
 
+    def test_officers_without_email_address(self):
+        """Many officers have no e-mail address in Odoo: requesting, approving
+        and the chatter notes must work for them all the same."""
+        for user in (self.petugas, self.official):
+            user.partner_id.email = False
+        request = self.make_request()
+        self.assertEqual(request.state, "approved")
+        self.assertTrue(request.sudo().message_ids)
+
     def test_sign_one_document(self):
         request = self.make_request()
         original = b"".join(request.document_id.sudo()._stream())

@@ -60,6 +60,8 @@ CONTENT_FIELDS = frozenset(
 ENCRYPTED_KINDS = ("signed", "resigned")
 #: Longest wait between two upload attempts of one document.
 MAX_BACKOFF = timedelta(hours=6)
+#: Officers and officials work in Bahasa Indonesia: stored names use it.
+OFFICE_LANG = "id_ID"
 
 
 class FolderUnavailable(Exception):
@@ -150,7 +152,15 @@ class SicantikDocument(models.Model):
 
     @api.depends("permit_id.name", "kind", "version")
     def _compute_name(self):
-        labels = dict(self._fields["kind"]._description_selection(self.env))
+        # Stored, so computed once for every reader: in the office's language
+        # (Bahasa Indonesia when installed), not in that of whoever - often a
+        # cron running in English - happened to create the version.
+        lang = self.env["res.lang"]._get_code(OFFICE_LANG) or self.env.lang
+        labels = dict(
+            self._fields["kind"]._description_selection(
+                self.with_context(lang=lang).env
+            )
+        )
         for doc in self:
             doc.name = f"{doc.permit_id.name or ''} {labels.get(doc.kind, '')} " + (
                 f"v{doc.version}"

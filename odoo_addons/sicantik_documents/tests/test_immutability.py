@@ -38,6 +38,17 @@ class TestImmutability(DocumentsCase):
         with self.assertRaisesRegex(UserError, "already stored"):
             self.upload(permit, pdf("one"))
 
+    def test_names_are_in_the_office_language(self):
+        """Stored names are read by every officer: Bahasa Indonesia once it is
+        installed, whoever (an English-speaking cron) created the version."""
+        self.env["res.lang"]._activate_lang("id_ID")
+        self.env["ir.module.module"].search(
+            [("name", "=", "sicantik_documents")]
+        )._load_module_terms(["sicantik_documents"], ["id_ID"], overwrite=True)
+        permit = self.permits[0]
+        doc = self.upload(permit, pdf("named"))
+        self.assertEqual(doc.name, f"{permit.name} Asli v1")
+
     def test_unique_permit_kind_version(self):
         doc = self.upload(self.permits[0], pdf("uniq"))
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError):
