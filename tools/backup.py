@@ -272,11 +272,16 @@ def cmd_restore(args):
         dest = Path(args.data_dir) / "filestore" / args.db
         shutil.copytree(snap / "filestore", dest, dirs_exist_ok=True)
     client = s3_client(conf)
+    # A bucket only gets Object Lock when it is created (the restored objects
+    # themselves carry no retention: docs/operations.md).
+    object_lock = str(
+        stack.setting(conf, "sicantik_s3_object_lock", "False")
+    ).lower() in ("1", "true", "yes", "on")
     restored = 0
     for obj in manifest["objects"]:
         bucket = obj["bucket"] + args.bucket_suffix
         if not client.bucket_exists(bucket):
-            client.make_bucket(bucket)
+            client.make_bucket(bucket, object_lock=object_lock)
         path = snap / obj["path"]
         with open(path, "rb") as fh:
             client.put_object(

@@ -3,6 +3,9 @@
 import gzip
 import json
 
+import pytest
+from support import getter, running_s3_server
+
 from .conftest import anchor_store, chain
 from .helpers import make_chain
 
@@ -38,6 +41,25 @@ def test_object_lock_fallback(store):
     info = store.put_bytes(store.key("probe.txt"), b"x", "text/plain", retain_days=1)
     assert info["locked"] == store.lock_supported()
     assert store.get_bytes(info["key"]) == b"x"
+
+
+def test_object_lock_bucket_keeps_anchors_read_only():
+    """With ``s3_object_lock`` the missing bucket is created with Object Lock
+    and an anchor is kept under COMPLIANCE retention: not even its writer can
+    delete it.  (A server of its own: the shared one has few bucket volumes.)"""
+    from minio.error import S3Error
+
+    with running_s3_server("audit-lock-unused") as env:
+        values = dict(env, s3_bucket="audit-locked", s3_object_lock="True")
+        locked = anchor_store.AnchorStore.from_settings(getter(values), "p")
+        info = locked.put_anchor({"sequence": 1, "hash": "a" * 64}, retain_days=1)
+        assert info["locked"] is True
+        with pytest.raises(S3Error) as caught:
+            locked.client.remove_object(
+                locked.bucket, info["key"], version_id=info["version_id"]
+            )
+        assert caught.value.code == "AccessDenied"
+        assert locked.get_anchor(info["key"])["hash"] == "a" * 64
 
 
 def test_archive_roundtrip_verifies(store):

@@ -76,6 +76,7 @@ def test_service_settings_match_odoo(services):
         "SICANTIK_S3_SECRET_KEY",
         "SICANTIK_S3_BUCKET",
         "SICANTIK_S3_SECURE",
+        "SICANTIK_S3_OBJECT_LOCK",
         "SICANTIK_TIMEZONE",
     ):
         assert backup[key] == odoo[key], key

@@ -154,3 +154,25 @@ def test_missing_configuration():
         store.StoreConfig.from_settings(
             getter({"s3_endpoint": "x", "s3_access_key": "a", "s3_secret_key": "b"})
         )
+
+
+def test_bucket_created_with_object_lock_when_configured(private_s3_env, pid):
+    """Object Lock can only be enabled when a bucket is created: a missing
+    bucket is created with it when ``s3_object_lock`` is set, not otherwise."""
+    from minio.error import S3Error
+
+    data = pdf_bytes(seed=b"lock")
+    key = store.object_key(pid, 1, 1, hashlib.sha256(data).hexdigest())
+    for lock in (True, False):
+        values = dict(
+            private_s3_env,
+            s3_bucket=f"docs-lock-{str(lock).lower()}-{pid}",
+            s3_object_lock=str(lock),
+        )
+        fresh = store.DocumentStore.from_settings(getter(values))
+        fresh.put(key, io.BytesIO(data))
+        if lock:
+            assert fresh.client.get_object_lock_config(fresh.bucket)
+        else:
+            with pytest.raises(S3Error):
+                fresh.client.get_object_lock_config(fresh.bucket)

@@ -51,34 +51,59 @@ class AnchorStore:
     """S3 objects of one database's audit trail, under ``prefix``."""
 
     def __init__(
-        self, endpoint, access_key, secret_key, bucket, secure=False, prefix="audit"
+        self,
+        endpoint,
+        access_key,
+        secret_key,
+        bucket,
+        secure=False,
+        prefix="audit",
+        object_lock=False,
     ):
         if not (endpoint and access_key and secret_key and bucket):
             raise ValueError("S3 endpoint, keys and bucket are required")
         self.client = _client(endpoint, access_key, secret_key, secure)
         self.bucket = bucket
         self.prefix = prefix.strip("/")
+        self.object_lock = object_lock
         self._lock_supported = None
+        self._bucket_checked = False
 
     @classmethod
     def from_settings(cls, get, prefix):
         """Build from a ``get(name)`` accessor (``sicantik_base.lib.settings``)."""
-        secure = str(get("s3_secure") or "").strip().lower() in ("1", "true", "yes")
+
+        def flag(name):
+            return str(get(name) or "").strip().lower() in ("1", "true", "yes", "on")
+
         return cls(
             get("s3_endpoint"),
             get("s3_access_key"),
             get("s3_secret_key"),
             get("s3_bucket"),
-            secure=secure,
+            secure=flag("s3_secure"),
             prefix=prefix,
+            object_lock=flag("s3_object_lock"),
         )
 
     def key(self, *parts):
         return "/".join((self.prefix, *parts))
 
     def ensure_bucket(self):
+        """Create the bucket (shared with the documents) when the anchor or an
+        archive is the first object ever written: with Object Lock when
+        ``s3_object_lock`` is set, since a bucket only gets it at creation."""
+        if self._bucket_checked:
+            return
         if not self.client.bucket_exists(self.bucket):
-            self.client.make_bucket(self.bucket)
+            from minio.error import S3Error
+
+            try:
+                self.client.make_bucket(self.bucket, object_lock=self.object_lock)
+            except S3Error as exc:
+                if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+        self._bucket_checked = True
 
     def lock_supported(self):
         """Whether the bucket has Object Lock enabled (asked once)."""
@@ -99,6 +124,7 @@ class AnchorStore:
         from minio.error import S3Error
         from minio.retention import Retention
 
+        self.ensure_bucket()
         retention = None
         until = None
         if retain_days and self.lock_supported():

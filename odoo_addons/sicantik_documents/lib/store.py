@@ -75,6 +75,10 @@ class SourceError(StoreError):
     """The local source (a file in the upload folder) could not be read."""
 
 
+def _flag(value):
+    return str(value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class StoreConfig:
     """Where and how to reach the bucket; secrets come from the deployment."""
@@ -89,6 +93,9 @@ class StoreConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
     retries: int = 1
+    #: Create the bucket with S3 Object Lock (MinIO, SeaweedFS, AWS): it can
+    #: only be enabled at creation, and the audit anchors need it.
+    object_lock: bool = False
 
     @classmethod
     def from_settings(cls, get):
@@ -103,19 +110,14 @@ class StoreConfig:
                 "S3 is not configured: missing "
                 + ", ".join("sicantik_" + name for name in missing)
             )
-        secure = str(get("s3_secure", "False")).strip().lower() in (
-            "1",
-            "true",
-            "yes",
-            "on",
-        )
         part_mb = int(get("s3_part_size_mb", 0) or 0)
         return cls(
             endpoint=get("s3_endpoint"),
             access_key=get("s3_access_key"),
             secret_key=get("s3_secret_key"),
             bucket=get("s3_bucket"),
-            secure=secure,
+            secure=_flag(get("s3_secure", "False")),
+            object_lock=_flag(get("s3_object_lock", "False")),
             region=get("s3_region", None) or None,
             part_size=part_mb * 1024 * 1024 if part_mb else DEFAULT_PART_SIZE,
         )
@@ -300,7 +302,12 @@ class DocumentStore:
             return
         if not self._call("bucket check", self.client.bucket_exists, self.bucket):
             try:
-                self._call("bucket creation", self.client.make_bucket, self.bucket)
+                self._call(
+                    "bucket creation",
+                    self.client.make_bucket,
+                    self.bucket,
+                    object_lock=self.config.object_lock,
+                )
             except StoreError as exc:
                 # another worker created it between the check and our call
                 cause = exc.__cause__
