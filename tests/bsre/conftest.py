@@ -59,6 +59,12 @@ class Admin:
         body = response.json()
         return body["calls"] if isinstance(body, dict) else body
 
+    def outbox(self):
+        """One-time codes the sandbox "e-mailed" to users."""
+        response = self.session.get(self.sb.url + "/_sandbox/outbox", timeout=10)
+        response.raise_for_status()
+        return response.json()
+
     def ca_pem(self):
         return self.session.get(self.sb.url + "/_sandbox/ca.pem", timeout=10).content
 

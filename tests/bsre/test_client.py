@@ -179,6 +179,39 @@ def test_wrong_passphrase(sandbox, admin, version, http_status):
     assert len(admin.log(endpoint=f"{version}.sign")) == 1
 
 
+def test_sign_v2_with_one_time_code(client, admin, trust_roots):
+    """The code BSrE sends for N files signs exactly one call of N files;
+    wrong or reused codes are WrongOtp (not an expired certificate, although
+    BSrE's text says "kadaluarsa"), and stop a batch like a wrong passphrase."""
+    sources = [make_pdf("otp a"), make_pdf("otp b")]
+    assert client.request_sign_otp(ISSUE_NIK, 2)
+    (mail,) = admin.outbox()
+    assert (mail["nik"], mail["data"]) == (ISSUE_NIK, 2)
+    code = mail["totp"]
+    wrong = str((int(code) + 1) % 10 ** len(code)).zfill(len(code))
+    with pytest.raises(errors.WrongOtp) as info:
+        client.sign(sources, ISSUE_NIK, totp=wrong)
+    assert isinstance(info.value, errors.WrongPassphrase)
+    assert info.value.message_id.startswith("Kode OTP salah")
+    result = client.sign(sources, ISSUE_NIK, totp=code)
+    assert [verify_pdf(f, trust_roots).valid for f in result.files] == [True, True]
+    with pytest.raises(errors.WrongOtp):
+        client.sign(sources, ISSUE_NIK, totp=code)
+    calls = admin.log(endpoint="v2.sign")
+    assert [c["signed"] for c in calls] == [False, True, False]
+    assert code not in json.dumps(calls)
+
+
+def test_one_time_code_needs_v2_and_one_secret(client, client_v1, admin):
+    with pytest.raises(errors.RequestRejected):
+        client_v1.request_sign_otp(ISSUE_NIK, 1)
+    with pytest.raises(errors.RequestRejected):
+        client_v1.sign(make_pdf("x"), ISSUE_NIK, totp="123456")
+    with pytest.raises(ValueError):
+        client.sign(make_pdf("x"), ISSUE_NIK, PASSPHRASE, totp="123456")
+    assert admin.log(endpoint="v2.sign") == admin.log(endpoint="v1.sign") == []
+
+
 @pytest.mark.parametrize("version", ["v2", "v1"])
 @pytest.mark.parametrize(
     "status,error",

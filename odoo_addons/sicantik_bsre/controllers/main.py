@@ -341,8 +341,9 @@ class SicantikVerifyController(http.Controller):
 
 class SicantikSignController(http.Controller):
     @http.route("/sicantik_bsre/sign", type="json", auth="user", methods=["POST"])
-    def sign(self, wizard_id, passphrase=None):
-        """Receive the passphrase in a POST body and hand it to the wizard.
+    def sign(self, wizard_id, passphrase=None, totp=None):
+        """Receive the passphrase (or one-time code) in a POST body and hand it
+        to the wizard.
 
         A dedicated route rather than ``call_kw``: Odoo logs ``call_kw``
         arguments at DEBUG, route parameters it does not log (see the wizard's
@@ -350,4 +351,4 @@ class SicantikSignController(http.Controller):
         """
         wizard = request.env["sicantik.sign.wizard"].browse(int(wizard_id))
         wizard.check_access("write")
-        return wizard._action_sign(passphrase=passphrase)
+        return wizard._action_sign(passphrase=passphrase, totp=totp)

@@ -53,15 +53,26 @@ def chunked(items, size):
 
 
 def sign_batch(
-    client, items, nik, passphrase, properties=None, chunk_size=10, workers=4
+    client,
+    items,
+    nik,
+    passphrase,
+    properties=None,
+    chunk_size=10,
+    workers=4,
+    totp=None,
 ):
     """Yield :class:`ItemResult` per document as chunks complete.
 
     ``items`` is a list of ``(key, pdf_bytes)``; ``properties`` is one
     :class:`~.client.SignatureProperties` or a callable ``key -> properties``.
+    With a one-time code (``totp``) every document goes in one call: the code
+    is single-use and bound to the number of files it was requested for.
     """
     if client.api_version == "v1":
         chunk_size = 1
+    if totp:
+        chunk_size, workers = max(1, len(items)), 1
     chunks = chunked(list(items), chunk_size)
     stop = threading.Event()
 
@@ -74,7 +85,11 @@ def sign_batch(
         if stop.is_set():
             return None
         result = client.sign(
-            [data for _key, data in chunk], nik, passphrase, props_for(chunk)
+            [data for _key, data in chunk],
+            nik,
+            passphrase,
+            props_for(chunk),
+            totp=totp,
         )
         return result
 

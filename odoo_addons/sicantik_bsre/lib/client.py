@@ -56,9 +56,11 @@ from .errors import (
     InvalidDocument,
     InvalidResponse,
     NikNotRegistered,
+    OtpNotActivated,
     OutcomeUnknown,
     RequestRejected,
     ServiceUnavailable,
+    WrongOtp,
     WrongPassphrase,
     scrub,
 )
@@ -77,6 +79,7 @@ PATHS = {
     "v1.verify": "/api/sign/verify",
     "v1.status": "/api/user/status/{nik}",
     "v2.sign": "/api/v2/sign/pdf",
+    "v2.totp": "/api/v2/sign/get/totp",
     "v2.verify": "/api/v2/verify/pdf",
     "v2.status": "/api/v2/user/check/status",
 }
@@ -85,6 +88,11 @@ PATHS = {
 # match wins.  Codes are matched separately because they move between the
 # ``status_code`` field and the tail of the ``error`` text.
 _TEXT_RULES = (
+    # Before "kadaluarsa": "TOTP anda salah atau sudah kadaluarsa" is about the
+    # code, not the certificate.
+    ("totp anda salah", WrongOtp),
+    ("otp anda salah", WrongOtp),
+    ("belum mengaktifkan totp", OtpNotActivated),
     ("passphrase anda salah", WrongPassphrase),
     ("passphrase salah", WrongPassphrase),
     ("kadaluarsa", CertificateExpired),
@@ -103,6 +111,7 @@ _TEXT_RULES = (
 )
 _CODE_RULES = {
     2031: WrongPassphrase,
+    2032: WrongOtp,
     2011: NikNotRegistered,
     1110: NikNotRegistered,
     2021: "NO_CERTIFICATE",
@@ -520,20 +529,57 @@ class BsreClient:
         raise self._error_from(response)
 
     # ---------------------------------------------------------------- sign
-    def sign(self, pdfs, nik, passphrase, properties=None):
+    def request_sign_otp(self, nik, count):
+        """Have BSrE send ``nik`` a one-time code for a sign call of ``count``
+        files (v2 ``sign/get/totp``); return BSrE's message.
+
+        The code goes to the official (registered e-mail or the BeSign app),
+        never through us.  Not retried: each call sends a new code, and a
+        repeated one would invalidate the code the official is already typing.
+        """
+        if self.api_version != "v2":
+            raise RequestRejected("OTP hanya tersedia pada API v2")
+        count = int(count)
+        if count < 1:
+            raise ValueError("count must be >= 1")
+        try:
+            response = self._request(
+                "v2.totp",
+                "POST",
+                self._url("v2.totp"),
+                self.timeouts.status,
+                json={"nik": str(nik), "data": count},
+            )
+        except requests.exceptions.RequestException as exc:
+            raise ServiceUnavailable(_transport_detail(exc)) from None
+        if response.status_code != 200:
+            raise self._error_from(response)
+        body = self._json(response) or {}
+        if body.get("success") is False:
+            raise RequestRejected(body.get("message"), 200)
+        return body.get("message") or ""
+
+    def sign(self, pdfs, nik, passphrase=None, properties=None, totp=None):
         """Sign one PDF (``bytes``) or a batch (list of ``bytes``) for ``nik``.
 
-        ``properties`` is one :class:`SignatureProperties` for every file or a
-        list with one per file (default: invisible).  v2 sends the whole list in
-        one JSON call; v1 accepts exactly one file.  Returns a
-        :class:`SignResult` whose ``files`` are the signed PDFs in input order.
-        Never retried; see the module docstring for the error contract.
+        The secret is ``passphrase`` or, v2 only, ``totp`` — a one-time code
+        from :meth:`request_sign_otp`, valid for one call with exactly the
+        number of files it was requested for.  ``properties`` is one
+        :class:`SignatureProperties` for every file or a list with one per file
+        (default: invisible).  v2 sends the whole list in one JSON call; v1
+        accepts exactly one file.  Returns a :class:`SignResult` whose ``files``
+        are the signed PDFs in input order.  Never retried; see the module
+        docstring for the error contract.
         """
         files = [bytes(pdfs)] if isinstance(pdfs, (bytes, bytearray)) else pdfs
         files = [bytes(f) for f in files]
         if not files:
             raise ValueError("nothing to sign")
-        if not passphrase:
+        if passphrase and totp:
+            raise ValueError("give a passphrase or a one-time code, not both")
+        if totp and self.api_version != "v2":
+            raise RequestRejected("OTP hanya tersedia pada API v2")
+        if not (passphrase or totp):
             raise WrongPassphrase("passphrase kosong")
         for index, data in enumerate(files):
             if not is_pdf(data):
@@ -548,7 +594,8 @@ class BsreClient:
             if len(files) != 1:
                 raise ValueError("API v1 signs exactly one file per call")
             return self._sign_v1(files[0], nik, passphrase, props[0])
-        return self._sign_v2(files, nik, passphrase, props)
+        secret = ("passphrase", passphrase) if passphrase else ("totp", str(totp))
+        return self._sign_v2(files, nik, secret, props)
 
     def _send_sign(self, name, url, secrets, **kwargs):
         """POST a sign request; classify transport failures (sent or not)."""
@@ -562,7 +609,8 @@ class BsreClient:
             _log.warning("BSrE %s: OUTCOME UNKNOWN after sending: %s", name, detail)
             raise OutcomeUnknown(detail) from None
 
-    def _sign_v2(self, files, nik, passphrase, props):
+    def _sign_v2(self, files, nik, secret, props):
+        """``secret`` is ``("passphrase" or "totp", value)``."""
         if any(p.visible and p.page == -1 and not p.tag for p in props):
             from .stamp import pdf_page_sizes  # only when "last page" is used
 
@@ -575,13 +623,13 @@ class BsreClient:
             body_props = [p.to_v2() for p in props]
         payload = {
             "nik": str(nik),
-            "passphrase": passphrase,
+            secret[0]: secret[1],
             "signatureProperties": body_props,
             "file": [base64.b64encode(data).decode("ascii") for data in files],
         }
         _log.info("BSrE v2.sign: %d file(s) for NIK %s", len(files), mask_nik(nik))
         response = self._send_sign(
-            "v2.sign", self._url("v2.sign"), (passphrase,), json=payload
+            "v2.sign", self._url("v2.sign"), (secret[1],), json=payload
         )
         del payload
         body = self._json(response)
@@ -602,7 +650,7 @@ class BsreClient:
             )
         if 200 <= status < 300:
             raise OutcomeUnknown(f"HTTP {status} tanpa file hasil", status)
-        raise self._error_from(response, secrets=(passphrase,))
+        raise self._error_from(response, secrets=(secret[1],))
 
     def _sign_v1(self, data, nik, passphrase, prop):
         heights = None

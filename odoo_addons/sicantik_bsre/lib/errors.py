@@ -84,6 +84,19 @@ class WrongPassphrase(BsreError):
     default_message = "Passphrase salah."
 
 
+class WrongOtp(WrongPassphrase):
+    """A wrong, used or expired one-time code: stops a batch like a wrong
+    passphrase (every further call would fail the same way)."""
+
+    default_message = "Kode OTP salah atau sudah kedaluwarsa. Minta kode baru."
+
+
+class OtpNotActivated(BsreError):
+    default_message = (
+        "TOTP belum diaktifkan untuk akun BSrE ini; tandatangani dengan passphrase."
+    )
+
+
 class NikNotRegistered(BsreError):
     default_message = "NIK tidak terdaftar di BSrE."
 

@@ -29,6 +29,8 @@ DEFAULTS = {
     "sign_location": "",
     "batch_chunk_size": "10",
     "batch_workers": "4",
+    # One OTP covers one v2 call: every document of it, up to this many.
+    "otp_max_files": "50",
     "verify_rate_limit": "30",
     "verify_rate_window": "60",
     "verify_max_upload_mb": "20",

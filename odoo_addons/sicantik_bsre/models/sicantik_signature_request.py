@@ -25,8 +25,8 @@ State machine (the "why" of each step)::
   lookup by document, so the evidence is: the v1 one-time download when an
   ``id_dokumen`` is known, else the official's own confirmation (recorded in
   the chatter and the audit trail with their name).
-* **The passphrase** only ever exists as the argument of
-  :meth:`_sign_with_passphrase` (see the wizard for how it arrives there).
+* **The passphrase** (or the one-time code) only ever exists as the argument
+  of :meth:`_sign_with_secret` (see the wizard for how it arrives there).
 """
 
 import base64
@@ -526,16 +526,20 @@ class SicantikSignatureRequest(models.Model):
             cr.commit()  # pylint: disable=invalid-commit
         return ids
 
-    def _sign_with_passphrase(self, passphrase):
+    def _sign_with_secret(self, passphrase=None, totp=None):
         """Sign every request of ``self`` for the current user; return results.
 
-        ``passphrase`` goes to the BSrE client and nowhere else.  Returns a list
-        of ``(request_id, state, message)`` in completion order.
+        The secret — ``passphrase``, or a one-time code ``totp`` requested for
+        exactly ``len(self)`` documents — goes to the BSrE client and nowhere
+        else.  Returns a list of ``(request_id, state, message)`` in
+        completion order.
         """
         if not self:
             return []
         self._check_official()
         self._check_state("approved")
+        if totp:
+            self._check_otp_batch()
         official = self.env.user
         nik = official.sudo().bsre_nik
         if not nik:
@@ -561,10 +565,44 @@ class SicantikSignatureRequest(models.Model):
             properties=props.__getitem__,
             chunk_size=services.int_param(self.env, "batch_chunk_size"),
             workers=services.int_param(self.env, "batch_workers"),
+            totp=totp,
         ):
             results.append(self._record_result(item, batch_id))
         self.invalidate_recordset()
         return results
+
+    def _check_otp_batch(self):
+        """One OTP signs one v2 call: at most ``otp_max_files`` documents."""
+        limit = services.int_param(self.env, "otp_max_files")
+        if len(self) > limit:
+            raise UserError(
+                _(
+                    "One OTP signs at most %(limit)s documents at once; "
+                    "%(count)s are selected.",
+                    limit=limit,
+                    count=len(self),
+                )
+            )
+
+    def _request_sign_otp(self):
+        """Have BSrE send the official a one-time code for these documents."""
+        self._check_official()
+        self._check_state("approved")
+        self._check_otp_batch()
+        nik = self.env.user.sudo().bsre_nik
+        if not nik:
+            raise UserError(_("Your user has no BSrE NIK; ask an administrator."))
+        try:
+            message = services.get_client().request_sign_otp(nik, len(self))
+        except BsreError as exc:
+            raise UserError(exc.message_id) from None
+        self.env["sicantik.audit.event"].log(
+            "sign.otp_request",
+            summary=f"one-time code requested for {len(self)} document(s)",
+            record=self,
+            details={"count": len(self)},
+        )
+        return message
 
     def _record_result(self, item, batch_id):
         """Write one document's outcome in its own committed transaction.

@@ -1,1 +1,2 @@
 from . import test_flow, test_passphrase, test_public
+from . import test_otp

@@ -63,6 +63,12 @@ class Sandbox:
         )
         response.raise_for_status()
 
+    def outbox(self):
+        """What the sandbox "sent" to users: one-time codes, by e-mail."""
+        response = self.session.get(self.url + "/_sandbox/outbox", timeout=10)
+        response.raise_for_status()
+        return response.json()
+
     def log(self, **filters):
         response = self.session.get(
             self.url + "/_sandbox/log", params=filters, timeout=10

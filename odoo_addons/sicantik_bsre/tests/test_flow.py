@@ -99,7 +99,7 @@ class TestSigningFlow(BsreCase):
     def test_only_the_official_signs(self):
         request = self.make_request()
         with self.assertRaises(AccessError):
-            request.with_user(self.expired_official)._sign_with_passphrase("x")
+            request.with_user(self.expired_official)._sign_with_secret("x")
 
     def test_wrong_passphrase_fails_then_retry(self):
         request = self.make_request()

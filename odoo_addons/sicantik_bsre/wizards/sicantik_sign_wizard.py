@@ -24,6 +24,11 @@ How the passphrase is kept out of the database — and why each piece exists:
 The certificate status is fetched when the dialog opens, so an official whose
 certificate is not ISSUE is told why (in Indonesian) and never asked for a
 passphrase.
+
+With API v2 the official may sign with a one-time code instead: "Send OTP"
+has BSrE deliver a code for exactly the selected documents (e-mail or the
+BeSign app), and the code travels like the passphrase — the same never-stored
+field, the same route — to one sign call carrying every document.
 """
 
 from odoo import _, api, fields, models
@@ -46,6 +51,14 @@ class SicantikSignWizard(models.TransientModel):
     certificate_status = fields.Char(readonly=True)
     certificate_message = fields.Char(readonly=True)
     can_sign = fields.Boolean(readonly=True)
+    secret_kind = fields.Selection(
+        [("passphrase", "Passphrase"), ("totp", "One-time code (OTP)")],
+        string="Sign with",
+        default="passphrase",
+        required=True,
+    )
+    otp_available = fields.Boolean(compute="_compute_otp_available")
+    otp_message = fields.Char(readonly=True)
     passphrase = fields.Char(
         compute="_compute_passphrase",
         inverse="_inverse_passphrase",
@@ -65,6 +78,14 @@ class SicantikSignWizard(models.TransientModel):
     def _compute_request_count(self):
         for wizard in self:
             wizard.request_count = len(wizard.request_ids)
+
+    def _compute_otp_available(self):
+        try:
+            available = services.get_client().api_version == "v2"
+        except ValueError:  # BSrE not configured: the dialog says so elsewhere
+            available = False
+        for wizard in self:
+            wizard.otp_available = available
 
     def _compute_passphrase(self):
         for wizard in self:
@@ -132,16 +153,54 @@ class SicantikSignWizard(models.TransientModel):
             self.write(self._certificate_values())
         return True
 
-    def _action_sign(self, passphrase=None):
-        """Sign every request with ``passphrase`` (from the route, see above)."""
+    def action_send_otp(self):
+        """Have BSrE send the official a one-time code for these documents."""
         self.ensure_one()
         if not self.can_sign:
             raise UserError(self.certificate_message or _("Signing is not possible."))
-        if not passphrase:
-            raise UserError(_("Enter your BSrE passphrase."))
+        answer = self.request_ids._request_sign_otp()
+        self.write(
+            {
+                "secret_kind": "totp",
+                "otp_message": _(
+                    "BSrE has sent a one-time code for %(count)s document(s) "
+                    "to your registered e-mail or BeSign app (%(answer)s). "
+                    "Enter it below, then sign.",
+                    count=len(self.request_ids),
+                    answer=answer or "OK",
+                ),
+            }
+        )
+        return self._reopen(_("Sign with BSrE"))
+
+    def _reopen(self, name):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "name": name,
+        }
+
+    def _action_sign(self, passphrase=None, totp=None):
+        """Sign every request with ``passphrase`` or the one-time code
+        ``totp`` (from the route, see above)."""
+        self.ensure_one()
+        if not self.can_sign:
+            raise UserError(self.certificate_message or _("Signing is not possible."))
+        if self.secret_kind == "totp":
+            passphrase = None
+            if not totp:
+                raise UserError(_("Enter the one-time code sent by BSrE."))
+        else:
+            totp = None
+            if not passphrase:
+                raise UserError(_("Enter your BSrE passphrase."))
         requests = self.request_ids
-        results = requests._sign_with_passphrase(passphrase)
-        del passphrase
+        results = requests._sign_with_secret(passphrase=passphrase, totp=totp)
+        del passphrase, totp
         # Translated labels, in the official's language (the raw selection
         # would show "Signed" on an Indonesian screen).
         state_field = self.env["sicantik.signature.request"]._fields["state"]
@@ -171,15 +230,7 @@ class SicantikSignWizard(models.TransientModel):
                 ),
             }
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "name": _("Signing result"),
-        }
+        return self._reopen(_("Signing result"))
 
 
 class SicantikSignWizardLine(models.TransientModel):

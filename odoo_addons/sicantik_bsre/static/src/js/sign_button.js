@@ -29,7 +29,9 @@ export class SicantikSignButton extends Component {
             return;
         }
         const record = this.props.record;
-        const passphrase = record.data.passphrase || "";
+        // The one field holds the passphrase or the one-time code.
+        const secret = record.data.passphrase || "";
+        const kind = record.data.secret_kind === "totp" ? "totp" : "passphrase";
         this.state.busy = true;
         try {
             await record.update({passphrase: false});
@@ -39,7 +41,7 @@ export class SicantikSignButton extends Component {
             }
             const result = await rpc("/sicantik_bsre/sign", {
                 wizard_id: record.resId,
-                passphrase,
+                [kind]: secret,
             });
             await this.action.doAction(result);
         } finally {
