@@ -4,6 +4,7 @@ import hashlib
 import io
 import socket
 import urllib.request
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sicantik_documents_lib import store
@@ -27,6 +28,62 @@ def test_object_key_layout_and_validation():
         store.object_key("12/../x", 34, 1, SHA_A)
     with pytest.raises(ValueError):
         store.object_key(12, -1, 1, SHA_A)
+
+
+def test_parse_key_only_accepts_keys_object_key_makes():
+    key = store.object_key(12, 34, 5, SHA_A)
+    assert store.parse_key(key) == store.KeyParts(12, 34, 5, SHA_A)
+    for other in (
+        f"permits/012/34/v5/{SHA_A}.pdf",
+        f"permits/12/34/v5/{SHA_A.upper()}.pdf",
+        f"permits/12/34/5/{SHA_A}.pdf",
+        f"permits/12/34/v5/{SHA_A}.pdf.bak",
+        f"archive/permits/12/34/v5/{SHA_A}.pdf",
+        "permits/12/notes.txt",
+        "",
+        None,
+    ):
+        assert store.parse_key(other) is None, other
+
+
+def put_many(doc_store, pid, count):
+    keys = []
+    for i in range(count):
+        data = pdf_bytes(seed=f"orphan {i}".encode())
+        key = store.object_key(pid, i, 1, hashlib.sha256(data).hexdigest())
+        doc_store.put(key, io.BytesIO(data))
+        keys.append(key)
+    return sorted(keys)
+
+
+def test_iter_objects_lists_lazily_in_key_order(doc_store, pid):
+    before = datetime.now(UTC) - timedelta(minutes=5)
+    keys = put_many(doc_store, pid, 3)
+    prefix = f"permits/{pid}/"
+    listing = doc_store.iter_objects(prefix)
+    assert not isinstance(listing, list | tuple), "a generator, not a list"
+    listed = list(listing)
+    assert [obj.key for obj in listed] == keys
+    for obj in listed:
+        assert obj.size > 0
+        assert before < obj.last_modified <= datetime.now(UTC) + timedelta(minutes=5)
+    resumed = doc_store.iter_objects(prefix, start_after=keys[0])
+    assert [obj.key for obj in resumed] == keys[1:]
+
+
+def test_iter_objects_of_a_missing_bucket_is_empty(s3_env, pid):
+    values = dict(s3_env, s3_bucket=f"docs-none-{pid}")
+    absent = store.DocumentStore.from_settings(getter(values))
+    assert list(absent.iter_objects()) == []
+    assert not absent.client.bucket_exists(absent.bucket), "listing creates nothing"
+
+
+def test_delete_many_removes_all_and_reports_no_refusal(doc_store, pid):
+    keys = put_many(doc_store, pid, 3)
+    never_stored = store.object_key(pid, 99, 1, SHA_A)
+    assert doc_store.delete_many(iter([*keys[:2], never_stored])) == {}
+    assert [obj.key for obj in doc_store.iter_objects(f"permits/{pid}/")] == keys[2:]
+    assert doc_store.delete_many([]) == {}
 
 
 def test_bucket_created_when_missing(private_s3_env, pid):
@@ -129,6 +186,10 @@ def test_unreachable_server_is_store_unavailable(s3_env):
         dead.put(store.object_key(pid, 1, 1, SHA_A), io.BytesIO(b"%PDF-"))
     with pytest.raises(store.StoreUnavailable):
         dead.stat("x")
+    with pytest.raises(store.StoreUnavailable):
+        list(dead.iter_objects())
+    with pytest.raises(store.StoreUnavailable):
+        dead.delete_many([store.object_key(pid, 1, 1, SHA_A)])
     assert issubclass(store.StoreUnavailable, store.StoreError)
 
 
@@ -137,6 +198,9 @@ def test_wrong_credentials_is_not_unavailable(s3_env):
     bad = store.DocumentStore.from_settings(getter(values))
     with pytest.raises(store.StoreError) as err:
         bad.ping()
+    assert not isinstance(err.value, store.StoreUnavailable)
+    with pytest.raises(store.StoreError) as err:
+        bad.delete_many([store.object_key(1, 1, 1, SHA_A)])
     assert not isinstance(err.value, store.StoreUnavailable)
 
 

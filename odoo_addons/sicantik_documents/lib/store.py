@@ -15,6 +15,11 @@ Why it looks like this:
   mismatch with the expected hash aborts the multipart upload *before* it is
   completed, so a file that changed between scan and upload never becomes an
   object.  Downloads are a generator of chunks.
+* **Garbage is collected, never guessed.**  An upload reaches S3 before the
+  Odoo transaction commits, so a rollback leaves an object no record names.
+  :meth:`DocumentStore.iter_objects` and :meth:`DocumentStore.delete_many`
+  let the Odoo side remove such orphans; deciding *which* keys are orphans
+  needs the database and stays there.
 * **Typed failures.**  Callers must tell "S3 is down, try again later"
   (:class:`StoreUnavailable`: refused connections, timeouts, HTTP 5xx, S3
   ``SlowDown``) from "this will never work" (anything else), because the first
@@ -22,13 +27,15 @@ Why it looks like this:
   bug or a configuration error to show to an administrator.
 """
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import urllib3
 from minio import Minio
+from minio.deleteobjects import DeleteObject
 from minio.error import InvalidResponseError, S3Error, ServerError
 
 #: Size of each multipart part.  S3 requires >= 5 MiB for every part but the
@@ -49,6 +56,11 @@ _RETRYABLE_CODES = {
     "XMinioServerNotInitialized",
 }
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+#: Every document object lives under this prefix (see :func:`object_key`).
+DOCUMENTS_PREFIX = "permits/"
+_KEY_RE = re.compile(
+    "^" + re.escape(DOCUMENTS_PREFIX) + r"(\d+)/(\d+)/v(\d+)/([0-9a-f]{64})\.pdf$"
+)
 
 
 class StoreError(Exception):
@@ -145,6 +157,25 @@ class ObjectInfo:
     metadata: dict
 
 
+@dataclass(frozen=True)
+class ListedObject:
+    """One entry of a bucket listing: enough to tell an orphan by its age."""
+
+    key: str
+    size: int
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class KeyParts:
+    """The fields a document key was built from (see :func:`object_key`)."""
+
+    permit_id: int
+    document_id: int
+    version: int
+    sha256: str
+
+
 def object_key(permit_id, document_id, version, sha256):
     """The immutable key of one document version.
 
@@ -161,7 +192,21 @@ def object_key(permit_id, document_id, version, sha256):
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
         raise ValueError(f"sha256 must be 64 lowercase hex digits, got {sha256!r}")
-    return f"permits/{permit_id}/{document_id}/v{version}/{sha256}.pdf"
+    return f"{DOCUMENTS_PREFIX}{permit_id}/{document_id}/v{version}/{sha256}.pdf"
+
+
+def parse_key(key):
+    """:class:`KeyParts` of a key :func:`object_key` built, else ``None``.
+
+    Garbage collection only ever removes keys this module could have made:
+    anything else under the prefix was put there by someone else, on purpose.
+    The round trip rejects look-alikes such as ``permits/007/...``.
+    """
+    match = _KEY_RE.match(key or "")
+    if not match:
+        return None
+    values = (int(match[1]), int(match[2]), int(match[3]), match[4])
+    return KeyParts(*values) if object_key(*values) == key else None
 
 
 class HashingReader:
@@ -278,8 +323,18 @@ class DocumentStore:
     # ------------------------------------------------------------ plumbing
     def _call(self, what, func, *args, **kwargs):
         """Run one SDK call and translate its failures into our error types."""
-        try:
+        with self._translated(what):
             return func(*args, **kwargs)
+
+    @contextlib.contextmanager
+    def _translated(self, what):
+        """Translate SDK failures raised inside the block into our error types.
+
+        A context manager rather than a wrapper because listings and bulk
+        deletes are lazy: their requests run while the caller iterates.
+        """
+        try:
+            yield
         except StoreError:
             raise
         except S3Error as exc:
@@ -446,3 +501,52 @@ class DocumentStore:
     def delete(self, key):
         """Remove an object: only for objects no record points to (GC, tests)."""
         self._call("delete", self.client.remove_object, self.bucket, key)
+
+    # ----------------------------------------------------- garbage collection
+    def iter_objects(self, prefix=DOCUMENTS_PREFIX, start_after=None):
+        """Yield a :class:`ListedObject` per object under ``prefix``, key order.
+
+        Lazy: the SDK asks S3 for one page (1000 keys) at a time as the caller
+        consumes, so a bucket of millions never sits in memory, and
+        ``start_after`` lets a batched caller resume where it stopped.  A
+        bucket that does not exist yet holds nothing, which is not an error.
+        """
+        listing = self.client.list_objects(
+            self.bucket, prefix=prefix, recursive=True, start_after=start_after
+        )
+        while True:
+            try:
+                with self._translated("listing"):
+                    obj = next(listing, None)
+            except StoreError as exc:
+                cause = exc.__cause__
+                if isinstance(cause, S3Error) and cause.code == "NoSuchBucket":
+                    return
+                raise
+            if obj is None:
+                return
+            if obj.is_dir:
+                continue
+            yield ListedObject(obj.object_name, obj.size or 0, obj.last_modified)
+
+    def delete_many(self, keys):
+        """Remove objects in bulk; return ``{key: reason}`` of those refused.
+
+        S3 answers a multi-object delete per key: one key protected by a
+        bucket policy (``AccessDenied``) must not keep the others, nor hide
+        them, so refusals are returned for the caller to report.  A failure of
+        the request itself (S3 down, wrong credentials) still raises.  On a
+        versioned (Object Lock) bucket a delete only adds a delete marker and
+        the locked bytes stay until their retention ends.
+        """
+        keys = list(keys)
+        if not keys:
+            return {}
+        refused = {}
+        errors = self.client.remove_objects(
+            self.bucket, (DeleteObject(key) for key in keys)
+        )
+        with self._translated("bulk delete"):
+            for error in errors:
+                refused[error.name] = f"{error.code}: {error.message or ''}".strip()
+        return refused

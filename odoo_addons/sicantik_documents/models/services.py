@@ -9,6 +9,7 @@ downloads, and rebuilt when a test or an operator changes ``SICANTIK_S3_*``.
 
 import os
 import threading
+from datetime import timedelta
 
 from odoo.addons.sicantik_base.lib import settings
 
@@ -56,3 +57,14 @@ def get_scanner(root, match=None):
         max_size=max_size(),
         match=match,
     )
+
+
+def orphan_grace():
+    """Age below which an unreferenced object is left alone by the collector.
+
+    An upload is in S3 before its transaction commits; the grace must exceed
+    the longest transaction (an import batch, a slow wizard) by far, or the
+    collector removes the object of a version that is about to be committed.
+    """
+    hours = max(0, settings.get_int("doc_orphan_grace_hours", 24))
+    return timedelta(hours=hours)

@@ -24,6 +24,7 @@ Design notes (the "why"):
 """
 
 import concurrent.futures
+import hashlib
 import io
 import logging
 import os
@@ -112,7 +113,8 @@ class SicantikDocument(models.Model):
     mimetype = fields.Char(string="MIME Type", readonly=True, default="application/pdf")
     size = fields.Integer(string="Size (bytes)", readonly=True)
     sha256 = fields.Char(string="SHA-256", readonly=True, index=True, size=64)
-    object_key = fields.Char(string="Object Key", readonly=True, copy=False)
+    # indexed for the orphan collector, which looks keys up by the thousand
+    object_key = fields.Char(string="Object Key", readonly=True, copy=False, index=True)
     object_size = fields.Integer(string="Stored Size (bytes)", readonly=True)
     object_sha256 = fields.Char(string="Stored SHA-256", readonly=True, size=64)
     encrypted = fields.Boolean(readonly=True)
@@ -356,9 +358,21 @@ class SicantikDocument(models.Model):
         except (store.IntegrityError, store.SourceError, FileNotFoundError):
             raise
         except store.ObjectExists:
-            res = self._adopt_existing(key)
-            if res is None:
-                raise
+            try:
+                adopted = self._adopt_existing(key)
+            except (store.StoreError, crypto.CryptoError) as exc:
+                adopted, s3_state["down"] = None, str(exc)
+            if adopted is None:
+                # Not ours to overwrite (keys are immutable) and not a copy
+                # of this content: leave it to an administrator, and keep the
+                # retry cron going for every other document.
+                self._postpone(
+                    s3_state.get("down")
+                    or f"{key}: an object that is not this content is already "
+                    "stored under this key"
+                )
+                return False
+            res, key_id = adopted
         except (store.StoreError, crypto.CryptoError) as exc:
             s3_state["down"] = str(exc)
             self._postpone(str(exc))
@@ -415,7 +429,7 @@ class SicantikDocument(models.Model):
         for doc, res in results.items():
             if isinstance(res, store.ObjectExists):
                 try:
-                    res = doc._adopt_existing(jobs[doc][0]) or res
+                    res = (doc._adopt_existing(jobs[doc][0]) or (res,))[0]
                 except store.StoreError as exc:
                     res = exc
             if isinstance(res, store.PutResult):
@@ -432,15 +446,44 @@ class SicantikDocument(models.Model):
         """An object already under our key: a crash between upload and commit.
 
         The key holds this record's id, so only an earlier attempt for this
-        very record can have written it; adopt it when its bytes match.
+        very record can have written it; adopt it when its content is this
+        version's.  Returns ``(PutResult, key_id)`` or ``None``.  An encrypted
+        object is decrypted on the way (with the key its metadata names, which
+        may predate a rotation): its plaintext must hash to this version.
         """
         doc_store = services.get_store()
-        if self.kind in ENCRYPTED_KINDS:
-            return None  # cannot know the key id it was written with
-        sha, size = doc_store.hash_object(key)
-        if sha != self.sha256:
+        if self.kind not in ENCRYPTED_KINDS:
+            sha, size = doc_store.hash_object(key)
+            if sha != self.sha256:
+                return None
+            res = store.PutResult(key=key, size=size, sha256=sha, etag=None, parts=1)
+            return res, False
+        info = doc_store.stat(key)
+        key_id = info and info.metadata.get("sicantik-key-id")
+        if not key_id:
             return None
-        return store.PutResult(key=key, size=size, sha256=sha, etag=None, parts=1)
+        stored, plain, size = hashlib.sha256(), hashlib.sha256(), 0
+
+        def tee(chunks):
+            nonlocal size
+            for data in chunks:
+                stored.update(data)
+                size += len(data)
+                yield data
+
+        try:
+            for data in crypto.decrypt_chunks(
+                tee(doc_store.iter_chunks(key)), services.get_keyring()
+            ):
+                plain.update(data)
+        except crypto.CryptoError:
+            return None
+        if plain.hexdigest() != self.sha256:
+            return None
+        res = store.PutResult(
+            key=key, size=size, sha256=stored.hexdigest(), etag=None, parts=1
+        )
+        return res, key_id
 
     def _postpone(self, error):
         self.ensure_one()

@@ -8,3 +8,4 @@ from . import test_outage
 from . import test_integrity
 from . import test_units
 from . import test_metrics
+from . import test_orphans

@@ -1,10 +1,12 @@
 import hashlib
+import io
 import os
 from unittest.mock import patch
 
 from odoo.tests import tagged
 
 from ..lib import crypto
+from ..models import services
 from .common import DocumentsCase, pdf
 
 
@@ -47,3 +49,56 @@ class TestEncryptionAtRest(DocumentsCase):
         wrong = {"SICANTIK_DOC_KEY": crypto.generate_key()}
         with patch.dict(os.environ, wrong), self.assertRaises(crypto.DecryptionError):
             b"".join(doc._stream())
+
+    def _pending_signed(self, data, name):
+        attachment = (
+            self.env["ir.attachment"].sudo().create({"name": name, "raw": data})
+        )
+        return (
+            self.env["sicantik.document"]
+            .sudo()
+            .create(
+                {
+                    "permit_id": self.permits[1].id,
+                    "kind": "signed",
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "size": len(data),
+                    "filename": name,
+                    "origin": "upload",
+                    "temp_attachment_id": attachment.id,
+                }
+            )
+        )
+
+    def _put_encrypted(self, key, data):
+        reader = crypto.EncryptingReader(io.BytesIO(data), services.get_keyring())
+        self.store().put(
+            key,
+            reader,
+            content_type="application/octet-stream",
+            metadata={"sicantik-key-id": reader.key_id},
+        )
+
+    def test_interrupted_encrypted_upload_is_adopted(self):
+        """A crash between the upload and the commit leaves the encrypted
+        object under the version's key: the retry decrypts it, checks it is
+        this content and adopts it, instead of failing on "already exists"."""
+        data = pdf("interrupted") + b"signed " * 500
+        doc = self._pending_signed(data, "interrupted.pdf")
+        self.assertEqual(doc.state, "pending_upload")
+        self._put_encrypted(doc._object_target()[0], data)
+        self.assertTrue(doc._retry_upload({}))
+        self.assertEqual(
+            (doc.state, doc.encrypted, doc.key_id), ("stored", True, "test-2026")
+        )
+        self.assertEqual(b"".join(doc._stream()), data)
+
+    def test_foreign_object_under_the_key_is_reported_not_adopted(self):
+        data = pdf("ours")
+        doc = self._pending_signed(data, "ours.pdf")
+        key = doc._object_target()[0]
+        self._put_encrypted(key, pdf("somebody else's"))
+        self.assertFalse(doc._retry_upload({}))
+        self.assertEqual(doc.state, "pending_upload")
+        self.assertIn("already stored under this key", doc.last_error)
+        self.assertEqual(doc.upload_attempts, 1)
