@@ -1,7 +1,9 @@
+import re
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import ISSUE_NIK, BsreCase
+from .common import ISSUE_NIK, BsreCase, capture_all_logs
 
 
 @tagged("post_install", "-at_install")
@@ -48,6 +50,26 @@ class TestOneTimeCode(BsreCase):
         self.assertEqual(len(calls), 1)
         audit = self.env["sicantik.audit.event"].sudo()
         self.assertTrue(audit.search([("action", "=", "sign.otp_request")], limit=1))
+
+    def test_route_carries_the_code_and_logs_none_of_it(self):
+        """The POST the dialog's button makes with a code, end to end, with
+        every logger at DEBUG: signed, and the code appears in no log line."""
+        requests = self.requests(2)
+        self.authenticate("bsre_official", "bsre_official")
+        wizard = self.wizard(requests)
+        wizard.action_send_otp()
+        code = self.sent_code(2)
+        with capture_all_logs() as lines:
+            result = self.make_jsonrpc_request(
+                "/sicantik_bsre/sign", {"wizard_id": wizard.id, "totp": code}
+            )
+        self.assertEqual(result["res_id"], wizard.id)
+        requests.invalidate_recordset()
+        self.assertEqual(set(requests.mapped("state")), {"signed"})
+        self.assertTrue(lines)
+        # As a token of its own: six digits also occur inside hashes.
+        token = re.compile(rf"(?<![0-9a-fA-F]){code}(?![0-9a-fA-F])")
+        self.assertFalse([line for line in lines if token.search(line)])
 
     def test_wrong_then_reused_code_fail_cleanly(self):
         requests = self.requests(2)
