@@ -8,13 +8,16 @@ upload form: the signed file is accepted, a tampered copy of it is refused.
 
 The two scenarios share one signed request (`SIGNED`): the public one needs
 what the first produced, and signing twice would only slow the suite down.
+A third scenario, last, signs with a one-time code instead of the passphrase.
 """
 
 import hashlib
 import json
+import os
 import re
 
 import pytest
+import requests
 
 # A shared 2-core machine: Odoo's first page loads compile assets, signing
 # calls BSrE and S3.  Generous, but every wait ends on a condition.
@@ -291,3 +294,87 @@ def test_public_qr_page_and_upload_check(browser, odoo_url, e2e_world, shots):
     assert "Tanda tangan tidak valid" in result, result
     shots(page, "public-upload-tampered")
     page.context.close()
+
+
+def sandbox_outbox():
+    """The codes the BSrE sandbox "e-mailed": what the official would read."""
+    url = os.environ["SICANTIK_BSRE_URL"].rstrip("/") + "/_sandbox/outbox"
+    auth = (os.environ["SICANTIK_BSRE_USER"], os.environ["SICANTIK_BSRE_PASSWORD"])
+    response = requests.get(url, auth=auth, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_official_signs_with_a_one_time_code(
+    browser, odoo_url, e2e_world, shots, bsre_without_faults
+):
+    """The OTP path of the same dialog: "Kirim OTP", the code BSrE sends (read
+    from the sandbox's outbox, standing in for the official's e-mail), typed
+    into the dialog, one sign call.  Runs last: it signs the same document
+    again, after the public page was checked."""
+    page = new_page(browser, viewport=DESKTOP)
+    try:
+        otp_flow(page, odoo_url, e2e_world, shots)
+    except Exception:
+        shots(page, "otp-failure")
+        raise
+    finally:
+        page.context.close()
+
+
+def otp_flow(page, odoo_url, world, shots):
+    permit = world["permit"]
+    # The request itself is the first scenario's subject: made by RPC here.
+    login(page, odoo_url, world["petugas"])
+    (official,) = call_kw(
+        page,
+        odoo_url,
+        "res.users",
+        "search",
+        [[["login", "=", world["pejabat"]["login"]]]],
+    )
+    request_id = call_kw(
+        page,
+        odoo_url,
+        "sicantik.signature.request",
+        "create",
+        [{"document_id": permit["document_id"], "official_id": official}],
+    )
+    call_kw(
+        page, odoo_url, "sicantik.signature.request", "action_submit", [[request_id]]
+    )
+    logout(page, odoo_url)
+    login(page, odoo_url, world["pejabat"])
+    call_kw(
+        page, odoo_url, "sicantik.signature.request", "action_approve", [[request_id]]
+    )
+
+    page.goto(
+        f"{odoo_url}/odoo/action-sicantik_bsre.action_signature_requests/{request_id}"
+    )
+    page.locator(".o_form_view button[name=action_open_sign_wizard]").first.click()
+    dialog = page.locator(".modal .o_form_view").last
+    dialog.locator(".o_field_widget[name=certificate_status]").wait_for()
+    before = len(sandbox_outbox())
+    dialog.locator("input.o_radio_input[data-value=totp]").check()
+    dialog.locator("button[name=action_send_otp]").click()
+    message = page.locator(".modal .o_field_widget[name=otp_message]").last
+    message.wait_for()
+    assert "1 dokumen" in message.inner_text(), message.inner_text()
+    mails = sandbox_outbox()
+    assert len(mails) == before + 1 and mails[-1]["data"] == 1, mails
+    dialog = page.locator(".modal .o_form_view").last
+    assert "Kode sekali pakai (OTP)" in dialog.inner_text()
+    dialog.locator(".o_field_widget[name=passphrase] input").fill(mails[-1]["totp"])
+    shots(page, "pejabat-otp-dialog")
+    page.locator(".modal .o_sicantik_sign_button").last.click()
+    result = page.locator(
+        ".modal .o_form_view .o_field_widget[name=line_ids] .o_data_row"
+    )
+    result.first.wait_for(timeout=120_000)
+    assert "Ditandatangani" in result.first.inner_text()
+    shots(page, "pejabat-otp-signed")
+    (values,) = call_kw(
+        page, odoo_url, "sicantik.signature.request", "read", [[request_id], ["state"]]
+    )
+    assert values["state"] == "signed"

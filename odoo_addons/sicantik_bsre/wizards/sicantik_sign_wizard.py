@@ -57,7 +57,9 @@ class SicantikSignWizard(models.TransientModel):
         default="passphrase",
         required=True,
     )
-    otp_available = fields.Boolean(compute="_compute_otp_available")
+    # Set with the certificate values, not computed: a computed field without
+    # dependencies is not evaluated when the dialog opens (onchange).
+    otp_available = fields.Boolean(readonly=True)
     otp_message = fields.Char(readonly=True)
     passphrase = fields.Char(
         compute="_compute_passphrase",
@@ -78,14 +80,6 @@ class SicantikSignWizard(models.TransientModel):
     def _compute_request_count(self):
         for wizard in self:
             wizard.request_count = len(wizard.request_ids)
-
-    def _compute_otp_available(self):
-        try:
-            available = services.get_client().api_version == "v2"
-        except ValueError:  # BSrE not configured: the dialog says so elsewhere
-            available = False
-        for wizard in self:
-            wizard.otp_available = available
 
     def _compute_passphrase(self):
         for wizard in self:
@@ -112,13 +106,28 @@ class SicantikSignWizard(models.TransientModel):
     def default_get(self, fields_list):
         """Show the certificate status as soon as the dialog opens."""
         values = super().default_get(fields_list)
-        if {"certificate_status", "certificate_message", "can_sign"} & set(fields_list):
+        if {
+            "certificate_status",
+            "certificate_message",
+            "can_sign",
+            "otp_available",
+        } & set(fields_list):
             values.update(self._certificate_values())
         return values
 
     @api.model
     def _certificate_values(self):
-        """Ask BSrE for the current user's certificate status (only ISSUE signs)."""
+        """Ask BSrE for the current user's certificate status (only ISSUE
+        signs), and whether a one-time code may replace the passphrase."""
+        values = self._certificate_status_values()
+        try:
+            values["otp_available"] = services.get_client().api_version == "v2"
+        except ValueError:  # BSrE not configured: the status says so already
+            values["otp_available"] = False
+        return values
+
+    @api.model
+    def _certificate_status_values(self):
         nik = self.env.user.sudo().bsre_nik
         if not nik:
             return {
