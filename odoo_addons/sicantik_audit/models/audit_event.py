@@ -36,7 +36,8 @@ updated twice, so it fails and seals nothing.
 
 The database refuses every ``UPDATE`` except that one transition — empty
 ``sequence``/``prev_hash``/``hash`` to filled, every content column unchanged —
-and every ``DELETE``/``TRUNCATE`` (see ``_audit_install_guards``).  So a pending
+and every ``DELETE``/``TRUNCATE`` but the retention job's (see
+``_audit_install_guards``).  So a pending
 event is as protected as a sealed one against edits through SQL; what sealing
 adds is the evidence that survives an owner who disables the trigger.
 
