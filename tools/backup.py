@@ -71,8 +71,7 @@ def s3_client(conf):
         stack.setting(conf, "sicantik_s3_endpoint"),
         access_key=stack.setting(conf, "sicantik_s3_access_key"),
         secret_key=stack.setting(conf, "sicantik_s3_secret_key"),
-        secure=str(stack.setting(conf, "sicantik_s3_secure", "False")).lower()
-        in ("1", "true", "yes"),
+        secure=stack.setting_flag(conf, "sicantik_s3_secure"),
     )
 
 
@@ -274,9 +273,7 @@ def cmd_restore(args):
     client = s3_client(conf)
     # A bucket only gets Object Lock when it is created (the restored objects
     # themselves carry no retention: docs/operations.md).
-    object_lock = str(
-        stack.setting(conf, "sicantik_s3_object_lock", "False")
-    ).lower() in ("1", "true", "yes", "on")
+    object_lock = stack.setting_flag(conf, "sicantik_s3_object_lock")
     restored = 0
     for obj in manifest["objects"]:
         bucket = obj["bucket"] + args.bucket_suffix

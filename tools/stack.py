@@ -87,6 +87,16 @@ def setting(conf, key, default=None):
     return conf.get(key, default)
 
 
+def setting_flag(conf, key):
+    """A yes/no setting (``True``, ``1``, ``yes``, ``on``), read as :func:`setting`."""
+    return str(setting(conf, key, "False")).strip().lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+    )
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
