@@ -24,6 +24,12 @@ Usage (from the repository root; settings as for `make run`, see odoo.conf)::
         --db sicantik_restored [--bucket-suffix -restored]
 
 Every run prints one line of JSON.  ``make backup`` / ``make restore`` wrap it.
+
+Snapshots are owner-only (umask 077, folders 0700, files 0600): they hold the
+whole database (NIK, addresses, password hashes) and every document object, so
+another account on the backup host must not read them.  Copied filestore
+files and hard-linked objects of older snapshots are tightened too, since a
+copy keeps the source's mode and a link shares it.
 """
 
 import argparse
@@ -42,6 +48,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stack  # noqa: E402
 
 CHUNK = 1024 * 1024
+#: Nobody but the backup's owner reads a snapshot.
+UMASK = 0o077
+DIR_MODE = 0o700
+FILE_MODE = 0o600
 
 
 def sha256_file(path):
@@ -162,6 +172,19 @@ def mirror_bucket(client, bucket, dest, previous):
     return objects
 
 
+def owner_only(root):
+    """Folders 0700 and files 0600 under ``root`` (and ``root`` itself)."""
+    root = Path(root)
+    os.chmod(root, DIR_MODE)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            os.chmod(Path(dirpath) / name, DIR_MODE, follow_symlinks=False)
+        for name in filenames:
+            path = Path(dirpath) / name
+            if not path.is_symlink():
+                os.chmod(path, FILE_MODE)
+
+
 def apply_retention(target, keep):
     snapshots = sorted(p.parent for p in Path(target).glob("*/manifest.json"))
     removed = []
@@ -172,14 +195,18 @@ def apply_retention(target, keep):
 
 
 def cmd_backup(args):
+    # only the backup: a restore writes Odoo's own filestore, whose modes are
+    # Odoo's business
+    os.umask(UMASK)
     conf = stack.read_conf()
     started = time.monotonic()
     target = Path(args.target)
-    target.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.mkdir(mode=DIR_MODE, parents=True)
     previous = previous_snapshot(target)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     snap = target / stamp
-    snap.mkdir()
+    snap.mkdir(mode=DIR_MODE)
     dump = snap / "odoo.dump"
     subprocess.run(
         ["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", args.db],
@@ -209,8 +236,11 @@ def cmd_backup(args):
         "objects": objects,
         "table_counts": table_counts(conf, args.db),
     }
+    # before the manifest: a snapshot is complete only once it is owner-only
+    owner_only(snap)
     tmp = snap / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    os.chmod(tmp, FILE_MODE)
     tmp.rename(snap / "manifest.json")
     removed = apply_retention(target, args.keep)
     summary = {

@@ -6,7 +6,7 @@ What is measured, in one run against one S3 server:
 1. **baseline** — the same files put into the same bucket by a plain ``minio``
    SDK loop (``put_object`` per file, no checks, no database), once
    sequentially and once with as many threads as the import uploads with;
-2. **import** — ``sicantik.document.import.import_batch()`` called like the
+2. **import** — ``sicantik.document.import._import_batch()`` called like the
    cron does (one bounded batch per call, commit after each) on an Odoo
    database with the permits: walk, path-template parsing, permit matching,
    magic-byte check, streamed SHA-256, immutable-key ``stat`` + streamed
@@ -211,7 +211,7 @@ def main(argv=None):
             def cycle():
                 totals, start = {}, time.perf_counter()
                 while True:
-                    result = importer.import_batch()
+                    result = importer._import_batch()
                     cr.commit()  # as the scheduler does after each call
                     for key, value in result.items():
                         totals[key] = totals.get(key, 0) + value

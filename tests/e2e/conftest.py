@@ -83,7 +83,7 @@ if not lang.active:
     mods = env["ir.module.module"].search([("state", "=", "installed")])
     mods._load_module_terms(mods.mapped("name"), ["id_ID"])
 env.cr.commit()
-imported = env["sicantik.document.import"].import_cycle()
+imported = env["sicantik.document.import"]._import_cycle()
 env.cr.commit()
 
 users = {}

@@ -20,6 +20,7 @@ Everything it creates (two databases, a bucket, temporary folders) is removed
 at the end, whatever failed.
 """
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -40,7 +41,7 @@ import stack  # noqa: E402
 
 BACKUP = REPO / "tools" / "backup.py"
 DRILL_SHELL = """
-totals = env["sicantik.document.import"].import_cycle()
+totals = env["sicantik.document.import"]._import_cycle()
 Event = env["sicantik.audit.event"]
 for i in range(3):
     Event.log("ops.restore_drill", summary=f"restore drill event {i}")
@@ -126,6 +127,10 @@ def test_backup_destroy_restore(tmp_path):
             "SICANTIK_S3_BUCKET": bucket,
             "SICANTIK_AUDIT_S3_PREFIX": "sicantik-audit",
             "SICANTIK_DOC_IMPORT_BATCH": "500",
+            # every imported original is encrypted: no key, nothing stored
+            "SICANTIK_DOC_KEY": os.environ.get("SICANTIK_DOC_KEY")
+            or base64.b64encode(os.urandom(32)).decode(),
+            "SICANTIK_DOC_KEY_ID": os.environ.get("SICANTIK_DOC_KEY_ID") or "drill",
         }
     )
     pg_env = _pg_env(conf)

@@ -15,15 +15,29 @@ Design notes (the "why"):
   read-only folder by the retry cron, wizard uploads wait in a temporary
   attachment (the filestore, not the database) that is removed once stored.
   The Odoo transaction never depends on S3 answering, and nothing is lost.
-* **Encryption for signed versions.**  ``signed`` and ``resigned`` versions are
-  encrypted (``lib/crypto.py``) before upload; the key id is kept on the
-  record (and in the object header) so keys can rotate.
+* **Encryption of every new version.**  Originals carry the holder's NIK and
+  address just like signed versions, so every new version is encrypted
+  (``lib/crypto.py``) before upload; the key id is kept on the record (and in
+  the object header) so keys can rotate.  Objects stored in plaintext before
+  this rule (``encrypted`` false) are still read, checked and served as such.
+* **No field of a version is writable from outside.**  ``call_kw`` lets any
+  user who can read the model call ``create``/``write`` with any values and
+  any context, so ``state``, the hashes, the key, the kind... could be
+  forged.  :data:`PROTECTED_FIELDS` are only written inside
+  :meth:`_write_internal`/:meth:`_create_internal`, which set a Python-level
+  switch (a :class:`contextvars.ContextVar`) that no RPC argument or context
+  key can reach; everything else, ``sudo()`` included, is refused.
+* **Signed versions only from the signing service.**  ``signed``/``resigned``
+  versions are created by the signing code path (``origin="signing"``), never
+  by an upload.
 * **Integrity.**  ``object_sha256``/``object_size`` describe the bytes *at rest*
   (the ciphertext for encrypted versions), so the integrity cron can re-hash
   objects without any key; ``sha256`` is the hash of the document itself.
 """
 
 import concurrent.futures
+import contextlib
+import contextvars
 import hashlib
 import io
 import logging
@@ -33,6 +47,8 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.sicantik_base.guards import guard
 
 from ..lib import crypto, store
 from . import services
@@ -58,15 +74,68 @@ CONTENT_FIELDS = frozenset(
         "object_sha256",
     }
 )
-ENCRYPTED_KINDS = ("signed", "resigned")
+#: Every field this module defines: written by our own code paths only.
+PROTECTED_FIELDS = CONTENT_FIELDS | frozenset(
+    {
+        "name",
+        "state",
+        "origin",
+        "source_mtime",
+        "uploaded_by_id",
+        "uploaded_at",
+        "upload_attempts",
+        "next_retry_at",
+        "last_error",
+        "temp_attachment_id",
+        "checked_at",
+    }
+)
+#: Kinds only the signing service may create.
+SIGNED_KINDS = ("signed", "resigned")
 #: Longest wait between two upload attempts of one document.
 MAX_BACKOFF = timedelta(hours=6)
 #: Officers and officials work in Bahasa Indonesia: stored names use it.
 OFFICE_LANG = "id_ID"
 
 
+#: True only inside :func:`_internal_writes`; a ContextVar, not a context
+#: key, because RPC callers choose the context but cannot touch this.
+_INTERNAL = contextvars.ContextVar("sicantik_documents_internal", default=False)
+
+
 class FolderUnavailable(Exception):
     """SICANTIK's upload folder is not mounted right now (retry later)."""
+
+
+@contextlib.contextmanager
+def _internal_writes():
+    token = _INTERNAL.set(True)
+    try:
+        yield
+    finally:
+        _INTERNAL.reset(token)
+
+
+def _put_encrypted(doc_store, keyring, key, metadata, fh, expected_sha256):
+    """Encrypt ``fh`` while streaming it to ``key``; return ``(PutResult, key_id)``.
+
+    The plaintext hash is only known once the last byte went out: an object
+    whose plaintext is not ``expected_sha256`` was never referenced and is
+    removed again before :class:`~..lib.store.IntegrityError` is raised.
+    """
+    reader = crypto.EncryptingReader(fh, keyring)
+    res = doc_store.put(
+        key,
+        reader,
+        content_type="application/octet-stream",
+        metadata=dict(metadata, **{"sicantik-key-id": reader.key_id}),
+    )
+    if reader.sha256 != expected_sha256:
+        doc_store.delete(key)
+        raise store.IntegrityError(
+            f"source changed: {reader.sha256} != {expected_sha256}"
+        )
+    return res, reader.key_id
 
 
 class SicantikDocument(models.Model):
@@ -181,7 +250,28 @@ class SicantikDocument(models.Model):
                 size /= 1024
 
     # ------------------------------------------------------------ immutability
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Refused from outside: a version is made by our own code paths."""
+        if not _INTERNAL.get():
+            raise AccessError(
+                _(
+                    "Document versions are only created by the folder import, "
+                    "the upload wizard and the signing service."
+                )
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
+        protected = PROTECTED_FIELDS.intersection(vals)
+        if protected and not _INTERNAL.get():
+            raise AccessError(
+                _(
+                    "These fields of a document version are managed by the "
+                    "system and cannot be written: %(fields)s",
+                    fields=", ".join(sorted(protected)),
+                )
+            )
         frozen = CONTENT_FIELDS.intersection(vals)
         if frozen:
             locked = self.filtered(lambda d: d.state != "pending_upload")
@@ -195,6 +285,17 @@ class SicantikDocument(models.Model):
                     )
                 )
         return super().write(vals)
+
+    def _write_internal(self, vals):
+        """The one way our code writes :data:`PROTECTED_FIELDS`."""
+        with _internal_writes():
+            return self.sudo().write(vals)
+
+    @api.model
+    def _create_internal(self, vals_list):
+        """The one way our code creates versions (still ``pending_upload``)."""
+        with _internal_writes():
+            return self.sudo().create(vals_list)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_pending(self):
@@ -243,9 +344,15 @@ class SicantikDocument(models.Model):
         timeout.  Returns the new record; raises
         :class:`~..lib.store.IntegrityError`/:class:`~..lib.store.SourceError`
         when the source changed or vanished while it was read (the caller rolls
-        the record back).
+        the record back).  ``signed``/``resigned`` versions need
+        ``origin="signing"``: the signing service (sicantik_bsre's
+        ``_store_signed``) is their only source.
         """
-        doc = self.sudo().create(
+        if kind in SIGNED_KINDS and origin != "signing":
+            raise AccessError(
+                _("Signed versions are stored by the signing service only.")
+            )
+        doc = self._create_internal(
             {
                 "permit_id": permit.id,
                 "kind": kind,
@@ -261,7 +368,7 @@ class SicantikDocument(models.Model):
         )
         stored = doc._upload(opener, s3_state=s3_state)
         if not stored and fallback_bytes is not None:
-            doc.temp_attachment_id = (
+            attachment = (
                 self.env["ir.attachment"]
                 .sudo()
                 .create(
@@ -274,6 +381,7 @@ class SicantikDocument(models.Model):
                     }
                 )
             )
+            doc._write_internal({"temp_attachment_id": attachment.id})
         return doc
 
     def _backoff(self):
@@ -302,7 +410,7 @@ class SicantikDocument(models.Model):
         self.ensure_one()
         now = fields.Datetime.now()
         # allowed because the record is still pending at this point
-        self.sudo().write(
+        self._write_internal(
             {
                 "state": "stored",
                 "object_key": res.key,
@@ -329,32 +437,14 @@ class SicantikDocument(models.Model):
         if s3_state.get("down"):
             self._postpone(s3_state["down"])
             return False
-        encrypt = self.kind in ENCRYPTED_KINDS
         key, metadata = self._object_target()
-        key_id = False
         try:
             doc_store = services.get_store()
+            keyring = services.get_keyring()
             with opener() as fh:
-                if encrypt:
-                    reader = crypto.EncryptingReader(fh, services.get_keyring())
-                    key_id = metadata["sicantik-key-id"] = reader.key_id
-                    res = doc_store.put(
-                        key,
-                        reader,
-                        content_type="application/octet-stream",
-                        metadata=metadata,
-                    )
-                    if reader.sha256 != self.sha256:
-                        # the plaintext hash is only known at the end: the
-                        # object was never referenced, remove it again
-                        doc_store.delete(key)
-                        raise store.IntegrityError(
-                            f"source changed: {reader.sha256} != {self.sha256}"
-                        )
-                else:
-                    res = doc_store.put(
-                        key, fh, expected_sha256=self.sha256, metadata=metadata
-                    )
+                res, key_id = _put_encrypted(
+                    doc_store, keyring, key, metadata, fh, self.sha256
+                )
         except (store.IntegrityError, store.SourceError, FileNotFoundError):
             raise
         except store.ObjectExists:
@@ -381,7 +471,7 @@ class SicantikDocument(models.Model):
         return True
 
     def _upload_parallel(self, openers, workers=4):
-        """Upload many unencrypted pending versions at once.
+        """Encrypt and upload many pending versions at once.
 
         Why threads: each object costs two round trips (the immutability
         ``stat``, then the upload) during which the worker only waits; a few
@@ -395,6 +485,14 @@ class SicantikDocument(models.Model):
         down = threading.Event()
         jobs = {doc: (*doc._object_target(), opener) for doc, opener in openers.items()}
         shas = {doc: doc.sha256 for doc in jobs}
+        try:
+            keyring = services.get_keyring()
+            keyring.current()
+        except crypto.CryptoError as exc:
+            # no usable key: every version waits, as when S3 is unreachable
+            for doc in jobs:
+                doc._postpone(str(exc))
+            return dict.fromkeys(jobs, "pending")
 
         def put(doc):
             key, metadata, opener = jobs[doc]
@@ -402,14 +500,14 @@ class SicantikDocument(models.Model):
                 return None
             try:
                 with opener() as fh:
-                    return doc_store.put(
-                        key, fh, expected_sha256=shas[doc], metadata=metadata
+                    return _put_encrypted(
+                        doc_store, keyring, key, metadata, fh, shas[doc]
                     )
             except (store.IntegrityError, store.SourceError, OSError) as exc:
                 return exc
             except store.ObjectExists as exc:
                 return exc
-            except store.StoreError as exc:
+            except (store.StoreError, crypto.CryptoError) as exc:
                 down.set()
                 return exc
 
@@ -420,7 +518,7 @@ class SicantikDocument(models.Model):
             (
                 str(res)
                 for res in results.values()
-                if isinstance(res, store.StoreError)
+                if isinstance(res, store.StoreError | crypto.CryptoError)
                 and not isinstance(res, store.ObjectExists | store.SourceError)
                 and not isinstance(res, store.IntegrityError)
             ),
@@ -429,11 +527,11 @@ class SicantikDocument(models.Model):
         for doc, res in results.items():
             if isinstance(res, store.ObjectExists):
                 try:
-                    res = (doc._adopt_existing(jobs[doc][0]) or (res,))[0]
-                except store.StoreError as exc:
+                    res = doc._adopt_existing(jobs[doc][0]) or res
+                except (store.StoreError, crypto.CryptoError) as exc:
                     res = exc
-            if isinstance(res, store.PutResult):
-                doc._mark_stored(res)
+            if isinstance(res, tuple):
+                doc._mark_stored(*res)
                 outcome[doc] = "stored"
             elif isinstance(res, store.IntegrityError | store.SourceError | OSError):
                 outcome[doc] = res
@@ -449,19 +547,21 @@ class SicantikDocument(models.Model):
         very record can have written it; adopt it when its content is this
         version's.  Returns ``(PutResult, key_id)`` or ``None``.  An encrypted
         object is decrypted on the way (with the key its metadata names, which
-        may predate a rotation): its plaintext must hash to this version.
+        may predate a rotation): its plaintext must hash to this version.  A
+        plaintext object (an attempt made before every version was encrypted)
+        is adopted as it is when its bytes are this version.
         """
         doc_store = services.get_store()
-        if self.kind not in ENCRYPTED_KINDS:
+        info = doc_store.stat(key)
+        if info is None:
+            return None
+        key_id = info.metadata.get("sicantik-key-id")
+        if not key_id:
             sha, size = doc_store.hash_object(key)
             if sha != self.sha256:
                 return None
             res = store.PutResult(key=key, size=size, sha256=sha, etag=None, parts=1)
             return res, False
-        info = doc_store.stat(key)
-        key_id = info and info.metadata.get("sicantik-key-id")
-        if not key_id:
-            return None
         stored, plain, size = hashlib.sha256(), hashlib.sha256(), 0
 
         def tee(chunks):
@@ -487,7 +587,7 @@ class SicantikDocument(models.Model):
 
     def _postpone(self, error):
         self.ensure_one()
-        self.sudo().write(
+        self._write_internal(
             {
                 "upload_attempts": self.upload_attempts + 1,
                 "next_retry_at": self._backoff(),
@@ -525,7 +625,7 @@ class SicantikDocument(models.Model):
             self._postpone(str(exc))
             return False
         except (store.IntegrityError, store.SourceError, OSError, ValueError) as exc:
-            self.sudo().write(
+            self._write_internal(
                 {
                     "state": "missing",
                     "last_error": _(
@@ -540,7 +640,7 @@ class SicantikDocument(models.Model):
             return False
         if stored and self.temp_attachment_id:
             attachment = self.temp_attachment_id
-            self.sudo().temp_attachment_id = False
+            self._write_internal({"temp_attachment_id": False})
             attachment.sudo().unlink()
         return stored
 
@@ -607,7 +707,7 @@ class SicantikDocument(models.Model):
             if new_state != doc.state and doc.state != "quarantined":
                 values["state"] = new_state
                 changed |= doc
-            doc.sudo().write(values)
+            doc._write_internal(values)
         for doc in changed:
             self.env["sicantik.audit.event"].log(
                 "document.integrity",
@@ -682,7 +782,9 @@ class SicantikDocument(models.Model):
         base = os.path.splitext(self.filename or "")[0] or (self.permit_id.name or "")
         return f"{base} v{self.version}.pdf"
 
+    @guard("petugas", "auditor")
     def action_download(self):
+        """A link to the controller, which checks access and audits."""
         self.ensure_one()
         return {
             "type": "ir.actions.act_url",
@@ -690,6 +792,7 @@ class SicantikDocument(models.Model):
             "target": "self",
         }
 
+    @guard("petugas", "auditor")
     def action_preview(self):
         self.ensure_one()
         return {
@@ -698,15 +801,13 @@ class SicantikDocument(models.Model):
             "target": "new",
         }
 
-    def _check_admin(self):
-        """Buttons that change states write with sudo: gate them explicitly."""
-        if not self.env.user.has_group("sicantik_base.group_admin"):
-            raise AccessError(
-                _("Only SICANTIK administrators can do this on documents.")
-            )
+    def _check_readable(self):
+        """Buttons write in superuser mode: only on versions the caller sees."""
+        self.check_access("read")
 
+    @guard("admin")
     def action_check_integrity(self):
-        self._check_admin()
+        self._check_readable()
         changed = self._check_integrity()
         return {
             "type": "ir.actions.client",
@@ -722,11 +823,12 @@ class SicantikDocument(models.Model):
             },
         }
 
+    @guard("admin")
     def action_quarantine(self):
         """Take versions out of circulation (suspected forgery, wrong file)."""
-        self._check_admin()
+        self._check_readable()
         for doc in self:
-            doc.sudo().write({"state": "quarantined"})
+            doc._write_internal({"state": "quarantined"})
             self.env["sicantik.audit.event"].log(
                 "document.quarantine",
                 summary=f"{doc.display_name} quarantined by an administrator",
@@ -734,8 +836,9 @@ class SicantikDocument(models.Model):
             )
         return True
 
+    @guard("admin")
     def action_retry_upload(self):
-        self._check_admin()
+        self._check_readable()
         s3_state = {}
         for doc in self.filtered(lambda d: d.state == "pending_upload"):
             doc._retry_upload(s3_state)

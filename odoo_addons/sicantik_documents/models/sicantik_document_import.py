@@ -39,18 +39,22 @@ class SicantikDocumentImport(models.AbstractModel):
 
     @api.model
     def _cron_import_folder(self):
-        result = self.import_batch()
+        result = self._import_batch()
         self.env["ir.cron"]._notify_progress(
             done=result["done"], remaining=result["remaining"]
         )
         return result
 
     @api.model
-    def import_cycle(self, max_batches=100000):
-        """Run batches until the whole folder was seen (buttons, benchmark)."""
+    def _import_cycle(self, max_batches=100000):
+        """Run batches until the whole folder was seen (CLI, tests, benchmark).
+
+        Private, like every method here: over RPC any reader of a model could
+        otherwise start an import of the whole folder.
+        """
         totals = {}
         for _i in range(max_batches):
-            result = self.import_batch()
+            result = self._import_batch()
             for key, value in result.items():
                 if isinstance(value, int):
                     totals[key] = totals.get(key, 0) + value
@@ -59,7 +63,7 @@ class SicantikDocumentImport(models.AbstractModel):
         return totals
 
     @api.model
-    def import_batch(self, limit=None):
+    def _import_batch(self, limit=None):
         """Import the next batch of the folder; return counters."""
         result = {
             "done": 0,
@@ -160,7 +164,7 @@ class SicantikDocumentImport(models.AbstractModel):
                     "source_mtime": res.mtime,
                 }
             )
-        docs = Document.create(values)
+        docs = Document._create_internal(values)
         openers = {
             doc: functools.partial(open, reals[res.relative_path], "rb")
             for doc, res in zip(docs, new_files, strict=True)

@@ -50,7 +50,7 @@ class SicantikDocumentOrphans(models.AbstractModel):
     def _cron_collect_orphans(self, grace=None):
         """One bounded batch of the collection; ``grace`` overrides the setting."""
         try:
-            result = self.collect_batch(grace=grace)
+            result = self._collect_batch(grace=grace)
         except store.StoreUnavailable as exc:
             _logger.warning("orphan collection postponed: %s", exc)
             result = {"done": 0, "remaining": 0, "removed": 0, "refused": 0}
@@ -60,7 +60,7 @@ class SicantikDocumentOrphans(models.AbstractModel):
         return result
 
     @api.model
-    def collect_batch(self, grace=None, limit=None, prefix=store.DOCUMENTS_PREFIX):
+    def _collect_batch(self, grace=None, limit=None, prefix=store.DOCUMENTS_PREFIX):
         """Examine the next ``limit`` objects under ``prefix``; remove orphans.
 
         ``remaining`` is 1 while the listing goes on: S3 cannot count what

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.sicantik_base.guards import guard
+
 
 class SicantikPermit(models.Model):
     """Give every permit its dossier of document versions."""
@@ -21,6 +23,7 @@ class SicantikPermit(models.Model):
         for permit in self:
             permit.document_count = counts.get(permit, 0)
 
+    @guard("petugas", "auditor")
     def action_open_documents(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -30,6 +33,7 @@ class SicantikPermit(models.Model):
         action["context"] = {"default_permit_id": self.id}
         return action
 
+    @guard("petugas")
     def action_upload_document(self):
         self.ensure_one()
         return {

@@ -9,7 +9,9 @@ settings are pointed at it through the ``SICANTIK_*`` environment, which
 """
 
 import base64
+import hashlib
 import importlib.util
+import io
 import os
 import shutil
 import tempfile
@@ -179,8 +181,44 @@ class DocumentsCase(TransactionCase):
         action = wizard.action_upload()
         return self.env["sicantik.document"].browse(action["res_id"])
 
+    def store_signed(self, permit, data, kind="signed", filename="sk-signed.pdf"):
+        """Store a signed version the way the signing service does (the only
+        source of signed versions: sicantik_bsre's ``_store_signed``)."""
+        return self.env["sicantik.document"]._create_version(
+            permit,
+            kind,
+            lambda: io.BytesIO(data),
+            hashlib.sha256(data).hexdigest(),
+            len(data),
+            filename,
+            "signing",
+            fallback_bytes=data,
+        )
+
+    def store_plaintext(self, permit, data, filename="legacy.pdf"):
+        """A version stored before originals were encrypted: plaintext in S3."""
+        doc = self.env["sicantik.document"]._create_internal(
+            {
+                "permit_id": permit.id,
+                "kind": "original",
+                "version": self.env["sicantik.document"]._next_versions(
+                    [permit.id], "original"
+                )[permit.id],
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+                "filename": filename,
+                "origin": "upload",
+            }
+        )
+        key, metadata = doc._object_target()
+        res = self.store().put(
+            key, io.BytesIO(data), expected_sha256=doc.sha256, metadata=metadata
+        )
+        doc._mark_stored(res)
+        return doc
+
     def import_all(self):
-        return self.env["sicantik.document.import"].import_cycle()
+        return self.env["sicantik.document.import"]._import_cycle()
 
     def audit_events(self, action, record):
         return (

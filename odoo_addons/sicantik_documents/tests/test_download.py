@@ -34,7 +34,7 @@ class TestDownload(HttpCase, DocumentsCase):
 
     def test_signed_version_is_decrypted_for_the_officer(self):
         data = pdf("signed download")
-        doc = self.upload(self.permits[0], data, kind="signed")
+        doc = self.store_signed(self.permits[0], data, kind="signed")
         self.assertTrue(doc.encrypted)
         self._login("petugas")
         res = self.url_open(f"/sicantik/document/{doc.id}/download")
@@ -62,8 +62,11 @@ class TestDownload(HttpCase, DocumentsCase):
 
     def test_large_unencrypted_file_may_use_a_presigned_link(self):
         data = pdf("presigned")
-        doc = self.upload(self.permits[0], data)
-        signed = self.upload(self.permits[0], pdf("never presigned"), kind="signed")
+        # only plaintext objects (stored before every version was encrypted)
+        doc = self.store_plaintext(self.permits[0], data)
+        signed = self.store_signed(
+            self.permits[0], pdf("never presigned"), kind="signed"
+        )
         self._login("petugas")
         with patch.dict(os.environ, {"SICANTIK_DOC_PRESIGN_MIN_MB": "0"}):
             res = self.url_open(

@@ -60,7 +60,7 @@ class TestGeneratedUploadTree(TransactionCase):
             "sicantik_documents.import_cursor", ""
         )
         with patch.dict(os.environ, {"SICANTIK_DOC_IMPORT_BATCH": "50"}):
-            totals = self.env["sicantik.document.import"].import_cycle()
+            totals = self.env["sicantik.document.import"]._import_cycle()
         self.assertGreater(totals["imported"], 0)
         docs = {
             d.source_path: d

@@ -1,6 +1,6 @@
 import psycopg2
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -12,20 +12,25 @@ class TestImmutability(DocumentsCase):
     def test_stored_version_cannot_change_or_be_deleted(self):
         doc = self.upload(self.permits[0], pdf("immutable"))
         self.assertEqual(doc.state, "stored")
-        for field, value in {
+        changes = {
             "sha256": "0" * 64,
             "object_key": "permits/x.pdf",
             "version": 7,
             "size": 1,
             "kind": "signed",
             "permit_id": self.permits[1].id,
-        }.items():
-            with self.assertRaises(UserError, msg=field):
+        }
+        for field, value in changes.items():
+            # outside the private path, even in superuser mode: refused
+            with self.assertRaises(AccessError, msg=field):
                 doc.sudo().write({field: value})
+            # our own code path cannot rewrite a stored version either
+            with self.assertRaises(UserError, msg=field):
+                doc._write_internal({field: value})
         with self.assertRaises(UserError):
             doc.sudo().unlink()
-        # state changes (integrity, quarantine) stay possible
-        doc.sudo().write({"state": "altered"})
+        # state changes (integrity, quarantine) stay possible for our code
+        doc._write_internal({"state": "altered"})
         self.assertEqual(doc.state, "altered")
 
     def test_new_content_is_a_new_version(self):
@@ -53,7 +58,7 @@ class TestImmutability(DocumentsCase):
         doc = self.upload(self.permits[0], pdf("uniq"))
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError):
             with self.env.cr.savepoint():
-                self.env["sicantik.document"].create(
+                self.env["sicantik.document"]._create_internal(
                     {"permit_id": doc.permit_id.id, "kind": "original", "version": 1}
                 )
 

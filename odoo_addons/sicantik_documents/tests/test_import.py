@@ -35,7 +35,7 @@ class TestFolderImport(DocumentsCase):
             for p in self.root.rglob("*")
         }
         importer = self.env["sicantik.document.import"]
-        first = importer.import_batch(limit=3)
+        first = importer._import_batch(limit=3)
         self.assertEqual((first["done"], first["remaining"]), (3, 5))
         totals = self.import_all()
         self.assertEqual(totals["done"], 5)

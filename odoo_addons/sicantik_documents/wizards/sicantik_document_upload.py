@@ -4,7 +4,9 @@ import hashlib
 import io
 
 from odoo import _, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.sicantik_base.guards import guard
 
 from ..lib.scanner import content_problem
 from ..models import services
@@ -19,6 +21,9 @@ class SicantikDocumentUpload(models.TransientModel):
     file reaches Odoo as a form field, so it is in memory once here (see
     ROADMAP); the wizard's copy lives in the filestore (an attachment, not a
     database column) and is cleared after the upload.
+
+    Signed and re-signed versions are not offered: they come from the signing
+    service only, so a signed-looking PDF cannot be slipped in by hand.
     """
 
     _name = "sicantik.document.upload"
@@ -28,8 +33,6 @@ class SicantikDocumentUpload(models.TransientModel):
     kind = fields.Selection(
         [
             ("original", "Original"),
-            ("signed", "Signed"),
-            ("resigned", "Re-signed"),
             ("attachment", "Attachment"),
         ],
         required=True,
@@ -56,8 +59,11 @@ class SicantikDocumentUpload(models.TransientModel):
         }
         raise UserError(messages[problem[0]])
 
+    @guard("petugas")
     def action_upload(self):
         self.ensure_one()
+        if self.create_uid != self.env.user and not self.env.su:
+            raise AccessError(_("This upload belongs to another user."))
         self.permit_id.check_access("read")
         try:
             data = base64.b64decode(self.file or b"", validate=True)
