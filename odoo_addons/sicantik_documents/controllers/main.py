@@ -1,7 +1,7 @@
 """Downloads of permit documents: access-checked, streamed, audited.
 
-Why through Odoo and not a public S3 link: the bucket is private, signed
-versions are encrypted at rest, and every read of a permit (personal data) must
+Why through Odoo and not a public S3 link: the bucket is private, versions
+are encrypted at rest, and every read of a permit (personal data) must
 leave an audit event.  The controller checks the user's rights on the record
 (ACLs and record rules; an inaccessible or unknown id is a plain 404 so ids
 cannot be probed), writes the ``document.download`` event, and returns a

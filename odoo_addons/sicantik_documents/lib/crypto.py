@@ -1,9 +1,10 @@
-"""Streaming AES-256-GCM encryption of signed permit versions at rest.
+"""Streaming AES-256-GCM encryption of permit versions at rest.
 
-Why: a signed SK carries the holder's NIK, address and the official's
-signature; the bucket is replicated and backed up by people who must not read
-it.  Signed versions are therefore encrypted before they leave Odoo, with a key
-that lives in the deployment (``sicantik_doc_key``), never in the database.
+Why: an original or signed SK carries the holder's NIK and address (and the
+official's signature); the bucket is replicated and backed up by people who
+must not read it.  Every version is therefore encrypted before it leaves Odoo,
+with a key that lives in the deployment (``sicantik_doc_key``), never in the
+database.
 
 Why a framed format and not one ``AESGCM.encrypt(whole_file)``: GCM
 authenticates a message as a whole, so one-shot encryption would hold the whole

@@ -9,3 +9,4 @@ from . import test_integrity
 from . import test_units
 from . import test_metrics
 from . import test_orphans
+from . import test_rpc_attacks

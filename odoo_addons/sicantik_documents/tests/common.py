@@ -217,6 +217,18 @@ class DocumentsCase(TransactionCase):
         doc._mark_stored(res)
         return doc
 
+    def assert_stored_bytes(self, doc):
+        """The object is the ciphertext the record describes, and decrypts to
+        the document whose hash the record keeps."""
+        self.assertEqual(
+            self.store().hash_object(doc.object_key),
+            (doc.object_sha256, doc.object_size),
+        )
+        plain = hashlib.sha256()
+        for chunk in doc._stream():
+            plain.update(chunk)
+        self.assertEqual(plain.hexdigest(), doc.sha256)
+
     def import_all(self):
         return self.env["sicantik.document.import"]._import_cycle()
 

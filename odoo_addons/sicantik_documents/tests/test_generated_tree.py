@@ -7,6 +7,7 @@ from sqlalchemy.engine import make_url
 
 from odoo.tests import TransactionCase, tagged
 
+from ..lib import crypto
 from ..lib.scanner import PDF_MAGIC
 from .common import s3_configured
 
@@ -59,7 +60,13 @@ class TestGeneratedUploadTree(TransactionCase):
         self.env["ir.config_parameter"].sudo().set_param(
             "sicantik_documents.import_cursor", ""
         )
-        with patch.dict(os.environ, {"SICANTIK_DOC_IMPORT_BATCH": "50"}):
+        settings = {
+            "SICANTIK_DOC_IMPORT_BATCH": "50",
+            # every version is encrypted at rest: without a key none is stored
+            "SICANTIK_DOC_KEY": os.environ.get("SICANTIK_DOC_KEY")
+            or crypto.generate_key(),
+        }
+        with patch.dict(os.environ, settings):
             totals = self.env["sicantik.document.import"]._import_cycle()
         self.assertGreater(totals["imported"], 0)
         docs = {

@@ -39,7 +39,7 @@ class TestImmutability(DocumentsCase):
         v2 = self.upload(permit, pdf("two"))
         self.assertEqual((v1.version, v2.version), (1, 2))
         self.assertNotEqual(v1.object_key, v2.object_key)
-        self.assertEqual(self.store().hash_object(v1.object_key)[0], v1.sha256)
+        self.assert_stored_bytes(v1)
         with self.assertRaisesRegex(UserError, "already stored"):
             self.upload(permit, pdf("one"))
 

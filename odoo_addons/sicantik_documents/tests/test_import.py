@@ -50,13 +50,13 @@ class TestFolderImport(DocumentsCase):
             self.assertEqual(
                 (doc.kind, doc.version, doc.size), ("original", 1, len(data))
             )
-            self.assertFalse(doc.encrypted)
+            self.assertTrue(doc.encrypted)
             self.assertTrue(
                 doc.object_key.startswith(
                     f"permits/{doc.permit_id.sicantik_id}/{doc.id}/v1/"
                 )
             )
-            self.assertEqual(self.store().hash_object(doc.object_key)[0], doc.sha256)
+            self.assert_stored_bytes(doc)
         self.assertEqual(docs.permit_id, self.permits[:2])
         reasons = {
             q.path.rsplit("/", 1)[-1]: q.reason

@@ -80,9 +80,8 @@ class TestS3Outage(DocumentsCase):
         self.assertEqual(result["stored"], 3)
         self.assertEqual(set(pending.mapped("state")), {"stored"})
         self.assertFalse(wizard_doc.temp_attachment_id)
-        store = self.store()
         for doc in pending:
-            self.assertEqual(store.hash_object(doc.object_key)[0], doc.sha256)
+            self.assert_stored_bytes(doc)
         self.assertEqual(
             wizard_doc.sha256, hashlib.sha256(pdf("typed in during outage")).hexdigest()
         )
@@ -134,4 +133,4 @@ class TestS3Outage(DocumentsCase):
         self._due_now(doc)
         self.env["sicantik.document"]._cron_retry_uploads()
         self.assertEqual(doc.state, "stored")
-        self.assertEqual(self.store().hash_object(doc.object_key)[0], doc.sha256)
+        self.assert_stored_bytes(doc)

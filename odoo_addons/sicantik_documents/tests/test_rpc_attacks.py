@@ -44,6 +44,30 @@ class TestRpcAttacks(DocumentsCase):
         return doc.sudo().read(sorted(PROTECTED_FIELDS - {"name"}))[0]
 
     # ------------------------------------------------------------- write
+    def test_versions_cannot_be_forged_through_the_permit(self):
+        """The permit's one2many is another door to the same write/create."""
+        doc = self.upload(self.permits[0], pdf("through the permit"))
+        before = self.snapshot(doc)
+        count = self.env["sicantik.document"].search_count([])
+        commands = (
+            [(1, doc.id, {"state": "missing", "sha256": "0" * 64})],
+            [(0, 0, {"kind": "signed", "state": "stored", "sha256": "1" * 64})],
+            [(2, doc.id)],
+            [(3, doc.id)],
+        )
+        for role in ("petugas", "admin"):
+            for command in commands:
+                with self.assertRaises((AccessError, UserError), msg=(role, command)):
+                    self.call_kw(
+                        self.users[role],
+                        "sicantik.permit",
+                        "write",
+                        [self.permits[0].ids, {"document_ids": command}],
+                        {"context": FORGED_CONTEXT},
+                    )
+        self.assertEqual(self.snapshot(doc), before)
+        self.assertEqual(self.env["sicantik.document"].search_count([]), count)
+
     def test_write_of_protected_fields_is_refused_to_everyone(self):
         doc = self.upload(self.permits[0], pdf("forge me"))
         before = self.snapshot(doc)
@@ -128,9 +152,9 @@ class TestRpcAttacks(DocumentsCase):
                     )
         # not even code in superuser mode outside the private path
         with self.assertRaises(AccessError):
-            self.env["sicantik.document"].sudo().with_context(
-                **FORGED_CONTEXT
-            ).create(values)
+            self.env["sicantik.document"].sudo().with_context(**FORGED_CONTEXT).create(
+                values
+            )
         self.assertEqual(self.env["sicantik.document"].search_count([]), count)
 
     # ------------------------------------------------------- signed kinds
@@ -197,6 +221,18 @@ class TestRpcAttacks(DocumentsCase):
             ],
         )
         count = self.env["sicantik.document"].search_count([])
+        # the waiting PDF is not readable by a colleague
+        found = self.call_kw(
+            other,
+            "sicantik.document.upload",
+            "search_read",
+            [[("id", "=", wizard_id)], ["file", "permit_id"]],
+        )
+        self.assertEqual(found, [])
+        with self.assertRaises(AccessError):
+            self.call_kw(
+                other, "sicantik.document.upload", "read", [[wizard_id], ["file"]]
+            )
         with self.assertRaises(AccessError):
             self.call_kw(
                 other, "sicantik.document.upload", "action_upload", [[wizard_id]]
