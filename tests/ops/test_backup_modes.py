@@ -51,10 +51,8 @@ def test_snapshots_are_owner_only(tmp_path):
     if not os.environ.get("SICANTIK_S3_ENDPOINT"):
         pytest.skip("SICANTIK_S3_* not set: no S3 server")
     conf = stack.read_conf()
-    try:
-        contextlib.closing(stack.pg_connect(conf)).close()
-    except Exception as exc:  # noqa: BLE001 - any connection failure means skip
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    if not os.environ.get("SICANTIK_TEST_ODOO_DB"):
+        pytest.skip("not run by the harness (tools/stack.py test): no PostgreSQL")
     tag = uuid.uuid4().hex[:8]
     db, bucket = f"sicantik_backup_modes_{tag}", f"backup-modes-{tag}"
     client = _s3_client(conf)
