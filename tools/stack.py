@@ -23,6 +23,7 @@ fetches it, when it is missing.
 """
 
 import argparse
+import base64
 import configparser
 import contextlib
 import json
@@ -597,6 +598,11 @@ def cmd_test(args):
                 ),
                 "SICANTIK_TEST_OUTPUT": str(out),
                 "SICANTIK_TEST_ODOO_DB": odoo_db,
+                # every document version is encrypted at rest: a throw-away key
+                "SICANTIK_DOC_KEY": os.environ.get("SICANTIK_DOC_KEY")
+                or base64.b64encode(os.urandom(32)).decode(),
+                "SICANTIK_DOC_KEY_ID": os.environ.get("SICANTIK_DOC_KEY_ID")
+                or f"test-{run_id}",
             }
         )
         env = odoo_env(env_extra)

@@ -32,6 +32,24 @@ class TestDownload(HttpCase, DocumentsCase):
         self.assertTrue(inline.headers["Content-Disposition"].startswith("inline"))
         self.assertEqual(len(self.audit_events("document.download", doc)), 2)
 
+    def test_imported_original_is_ciphertext_in_s3_and_plain_to_the_officer(self):
+        nik = b"3201234567890001"
+        data = pdf("imported original") + b"NIK " + nik + b" Jl. Merdeka 17\n"
+        self.write_file(self.flat_path(self.permits[0]), data)
+        self.assertEqual(self.import_all()["imported"], 1)
+        doc = self.env["sicantik.document"].search(
+            [("permit_id", "=", self.permits[0].id), ("origin", "=", "folder")]
+        )
+        raw = b"".join(self.store().iter_chunks(doc.object_key))
+        self.assertTrue(doc.encrypted)
+        self.assertNotEqual(raw, data)
+        self.assertNotIn(nik, raw)
+        self._login("petugas")
+        res = self.url_open(f"/sicantik/document/{doc.id}/download")
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(hashlib.sha256(res.content).hexdigest(), doc.sha256)
+        self.assertEqual(res.content, data)
+
     def test_signed_version_is_decrypted_for_the_officer(self):
         data = pdf("signed download")
         doc = self.store_signed(self.permits[0], data, kind="signed")
