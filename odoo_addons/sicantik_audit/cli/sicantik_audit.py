@@ -38,7 +38,6 @@ def run_action(env, action):
             summary="Chain verified from the command line: "
             + ("OK" if report["ok"] else f"BROKEN at #{report['broken_sequence']}"),
             details=report,
-            actor="odoo-bin sicantik_audit",
         )
     elif action == "verify-archive":
         report = events._audit_verify_archives()

@@ -162,7 +162,6 @@ class SicantikVerifyController(http.Controller):
                 summary=f"public verification ({kind}): {data.get('permit_number')}",
                 record=("sicantik.verification", data.get("_id")),
                 details={"kind": kind, "status": data.get("status")},
-                actor={"type": "public"},
             )
 
     def _read_upload(self, env):
