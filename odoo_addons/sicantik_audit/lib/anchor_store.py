@@ -219,7 +219,7 @@ class AnchorStore:
         return json.loads(self.get_bytes(key, version_id))
 
     # ---------------------------------------------------------------- archives
-    def put_archive(self, name, rows, retain_days=None):
+    def put_archive(self, name, rows, retain_days=None, folder="archive"):
         """Write rows (``chain.ROW_FIELDS`` tuples) as ``.jsonl.gz``.
 
         Returns the put info plus ``sha256`` (of the compressed object) and
@@ -227,7 +227,7 @@ class AnchorStore:
         """
         data, count = encode_archive(rows)
         info = self.put_bytes(
-            self.key("archive", name), data, "application/gzip", retain_days
+            self.key(folder, name), data, "application/gzip", retain_days
         )
         info.update(sha256=hashlib.sha256(data).hexdigest(), count=count)
         return info

@@ -6,3 +6,4 @@ from . import audit_chain
 from . import res_config_settings
 from . import sicantik_health
 from . import ir_cron
+from . import ir_module_module

@@ -58,7 +58,7 @@ from datetime import datetime, timezone
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError
 from odoo.http import request
 
 from ..lib import chain, masking
@@ -129,6 +129,16 @@ IDENTITY_TTL = 60.0
 def _connection(cr):
     """The psycopg2 connection under an Odoo cursor (or a test cursor)."""
     return cr._cnx if hasattr(cr, "_cnx") else cr._cursor._cnx
+
+
+def owns_audit_tables(cr):
+    """Whether Odoo's role owns the event table (False once locked down)."""
+    cr.execute(
+        "SELECT pg_get_userbyid(relowner) = current_user FROM pg_class"
+        " WHERE oid = to_regclass('sicantik_audit_event')"
+    )
+    row = cr.fetchone()
+    return bool(row is None or row[0])
 
 
 def append_event(cr, values):
@@ -299,7 +309,12 @@ class SicantikAuditEvent(models.Model):
     # ------------------------------------------------------------------ guards
     def init(self):
         res = super().init()
-        self._audit_install_guards()
+        if owns_audit_tables(self.env.cr):
+            self._audit_install_guards()
+        else:
+            # Locked down (``odoo-bin sicantik_audit lockdown``): the guards
+            # belong to the audit owner role and Odoo may not touch them.
+            _logger.info("Audit tables locked down: their guards are left as they are")
         return res
 
     def _audit_install_guards(self):
@@ -376,29 +391,34 @@ CREATE TRIGGER sicantik_audit_event_truncate
         )
 
     # The refusals below deliberately never call super(): nobody, superuser
-    # included, changes events through the ORM.
+    # included, changes events through the ORM.  They raise AccessError (a
+    # UserError) so that an RPC caller is refused like any forbidden call.
+    # Empty batches are accepted as no-ops where access rights allow the
+    # operation (the superuser): Odoo, and its own test suite, expect every
+    # model to take them.
     @api.model_create_multi
-    # Empty batches are accepted as no-ops: Odoo (and its own test suite)
-    # expects every model to take them.
     def create(self, vals_list):  # pylint: disable=method-required-super
+        self.check_access("create")
         if not vals_list:
             return self.browse()
-        raise UserError(
+        raise AccessError(
             _("Audit events are written through the audit API only, never created.")
         )
 
     def write(self, vals):  # pylint: disable=method-required-super
+        self.check_access("write")
         if not self:
             return True
-        raise UserError(_("Audit events are append-only: they cannot be changed."))
+        raise AccessError(_("Audit events are append-only: they cannot be changed."))
 
     def unlink(self):  # pylint: disable=method-required-super
+        self.check_access("unlink")
         if not self:
             return True
-        raise UserError(_("Audit events are append-only: they cannot be deleted."))
+        raise AccessError(_("Audit events are append-only: they cannot be deleted."))
 
     def copy(self, default=None):  # pylint: disable=method-required-super
-        raise UserError(_("Audit events cannot be duplicated."))
+        raise AccessError(_("Audit events cannot be duplicated."))
 
     @api.depends("sequence", "action")
     def _compute_display_name(self):

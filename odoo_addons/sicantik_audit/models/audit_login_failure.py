@@ -136,4 +136,3 @@ class SicantikAuditLoginFailure(models.Model):
     @api.model
     def _cron_flush(self):
         return self._audit_flush()
-

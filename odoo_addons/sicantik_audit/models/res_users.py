@@ -43,9 +43,7 @@ class ResUsers(models.Model):
                     else env["res.users"]
                 )
                 events = env["sicantik.audit.event"]
-                source = events._audit_visitor_key(
-                    events._audit_request().get("ip")
-                )
+                source = events._audit_visitor_key(events._audit_request().get("ip"))
                 env["sicantik.audit.login.failure"]._audit_count(cr, source, user)
         except Exception:
             # The user gets AccessDenied anyway; the missing count is reported
