@@ -602,7 +602,7 @@ def cmd_test(args):
         env = odoo_env(env_extra)
         names = args.addons.split(",") if args.addons else our_addons()
         addons = ",".join(names)
-        tags = ",".join(f"/{name}" for name in names)
+        tags = args.test_tags or ",".join(f"/{name}" for name in names)
         drop_pg_database(conf, odoo_db)
         testing = [] if args.skip_odoo else ["--test-enable", f"--test-tags={tags}"]
         log(
@@ -860,6 +860,9 @@ def main(argv=None):
         "--keep", action="store_true", help="keep databases for debugging"
     )
     p_test.add_argument("--addons", help="comma-separated subset (default: all)")
+    p_test.add_argument(
+        "--test-tags", help="Odoo test tags instead of every test of --addons"
+    )
     p_test.add_argument("--skip-odoo", action="store_true")
     p_test.add_argument("--skip-pytest", action="store_true")
     p_test.add_argument("pytest_args", nargs="*")
