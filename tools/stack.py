@@ -678,6 +678,11 @@ def cmd_test(args):
                 ),
                 "SICANTIK_TEST_OUTPUT": str(out),
                 "SICANTIK_TEST_ODOO_DB": odoo_db,
+                # Required by sicantik_audit (no fallback): one per run.
+                "SICANTIK_AUDIT_SALT": os.environ.get("SICANTIK_AUDIT_SALT")
+                or f"audit-salt-{run_id}",
+                "SICANTIK_AUDIT_ANCHOR_KEY": os.environ.get("SICANTIK_AUDIT_ANCHOR_KEY")
+                or f"audit-anchor-key-{run_id}",
             }
         )
         env = odoo_env(env_extra)
@@ -827,6 +832,9 @@ def cmd_run(args):
             )
         create_readonly_user(mysql_db, mysql_url.username, mysql_url.password)
         env = odoo_env()
+        # Required by sicantik_audit (no fallback); local values for `make run`.
+        env.setdefault("SICANTIK_AUDIT_SALT", "local-dev-audit-salt")
+        env.setdefault("SICANTIK_AUDIT_ANCHOR_KEY", "local-dev-audit-anchor-key")
         names = args.addons.split(",") if args.addons else our_addons()
         if not pg_database_exists(conf, db):
             log(f"creating Odoo database {db} with {', '.join(names)} (Indonesian)")
