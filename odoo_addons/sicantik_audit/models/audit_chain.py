@@ -18,7 +18,8 @@ Each is a model method (for the button and the crons) that the command line
 
 import json
 import logging
-from datetime import timedelta
+import zlib
+from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -300,28 +301,35 @@ class SicantikAuditEvent(models.Model):
         if seq == checkpoint.upto_sequence:
             return checkpoint.hash, None
         if checkpoint.id not in cache:
-            try:
-                data = store.get_bytes(checkpoint.object_key)
-            except Exception:  # noqa: BLE001 - a missing archive is the finding
-                cache[checkpoint.id] = (None, "archive missing")
-            else:
-                result = anchor_store.verify_archive(
-                    data,
-                    checkpoint.archive_sha256,
-                    checkpoint.from_sequence - 1,
-                    checkpoint.prev_hash,
-                    checkpoint.hash,
-                )
-                cache[checkpoint.id] = (
-                    {row[0]: row[-1] for row in anchor_store.decode_archive(data)}
-                    if result.ok
-                    else None,
-                    None if result.ok else (result.reason or "archive does not verify"),
-                )
+            cache[checkpoint.id] = self._audit_read_archive(store, checkpoint)
         hashes, problem = cache[checkpoint.id]
         if problem:
             return None, problem
         return hashes.get(seq), None if seq in hashes else "anchored event missing"
+
+    @api.model
+    def _audit_read_archive(self, store, checkpoint):
+        """``({sequence: hash}, None)`` of a checkpoint's archive once it
+        verifies against the checkpoint, else ``(None, reason)``."""
+        try:
+            data = store.get_bytes(checkpoint.object_key)
+        except Exception:  # noqa: BLE001 - a missing archive is the finding
+            return None, "archive missing"
+        try:
+            result = anchor_store.verify_archive(
+                data,
+                checkpoint.archive_sha256,
+                checkpoint.from_sequence - 1,
+                checkpoint.prev_hash,
+                checkpoint.hash,
+            )
+            if not result.ok:
+                return None, result.reason or "archive does not verify"
+            if result.last_sequence != checkpoint.upto_sequence:
+                return None, "archive is incomplete"
+            return {row[0]: row[-1] for row in anchor_store.decode_archive(data)}, None
+        except (OSError, EOFError, ValueError, TypeError, KeyError, zlib.error):
+            return None, "archive unreadable"
 
     @api.model
     def _audit_verify_archives(self):
@@ -359,13 +367,22 @@ class SicantikAuditEvent(models.Model):
                     "reason": "archive missing",
                     "key": checkpoint.object_key,
                 }
-            result = anchor_store.verify_archive(
-                data,
-                checkpoint.archive_sha256,
-                prev_seq,
-                prev_hash,
-                checkpoint.hash,
-            )
+            try:
+                result = anchor_store.verify_archive(
+                    data,
+                    checkpoint.archive_sha256,
+                    prev_seq,
+                    prev_hash,
+                    checkpoint.hash,
+                )
+            except (OSError, EOFError, ValueError, TypeError, KeyError, zlib.error):
+                return {
+                    "ok": False,
+                    "checked": checked,
+                    "broken_sequence": checkpoint.from_sequence,
+                    "reason": "archive unreadable",
+                    "key": checkpoint.object_key,
+                }
             checked += result.checked
             if not result.ok or result.last_sequence != checkpoint.upto_sequence:
                 return {
@@ -572,7 +589,7 @@ class SicantikAuditEvent(models.Model):
         start_seq, start_hash = self._audit_verify_start()
         rows = list(self._audit_iter_rows(start_seq))
         retain = settings.get("audit_lock_days", 3650)
-        stamp = fields.Datetime.now().strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         head = rows[-1][0] if rows else start_seq
         try:
             info = store.put_archive(
