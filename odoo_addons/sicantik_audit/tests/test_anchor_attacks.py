@@ -181,7 +181,7 @@ class TestAnchorRewrites(TransactionCase):
     def test_archived_anchors_are_verified(self):
         """Anchors inside an archived range are checked against the archive."""
         self.Event._audit_anchor()
-        anchored = self.events[-1]
+        anchored_seq = self.events[-1].sequence
         for i in range(3):
             self.Event.log("document.import", f"later {i}")
         self.Event._audit_seal()
@@ -193,13 +193,13 @@ class TestAnchorRewrites(TransactionCase):
         self.assertTrue(report["ok"], report)
         self.assertEqual(report["anchors"]["checked"], 2)
         checkpoint = self.env["sicantik.audit.checkpoint"].search([], limit=1)
-        self.assertLess(anchored.sequence, checkpoint.upto_sequence)
+        self.assertLess(anchored_seq, checkpoint.upto_sequence)
         # Rewrite the anchored event inside the archive (an unlocked bucket).
         lines = gzip.decompress(self.store.get_bytes(checkpoint.object_key))
         lines = lines.splitlines()
         for index, line in enumerate(lines):
             data = json.loads(line)
-            if data["sequence"] == anchored.sequence:
+            if data["sequence"] == anchored_seq:
                 data["summary"] = "rewritten in the archive"
                 lines[index] = json.dumps(data).encode()
         self.store.put_bytes(
@@ -207,7 +207,7 @@ class TestAnchorRewrites(TransactionCase):
         )
         report = self.Event._audit_verify_chain()
         self.assertFalse(report["ok"], report)
-        self.assertEqual(report["anchors"]["broken_sequence"], anchored.sequence)
+        self.assertEqual(report["anchors"]["broken_sequence"], anchored_seq)
         # Even an unreadable archive is a finding, not a crash.
         self.store.put_bytes(checkpoint.object_key, b"garbage", "application/gzip")
         report = self.Event._audit_verify_chain()
