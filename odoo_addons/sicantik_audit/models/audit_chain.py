@@ -45,27 +45,27 @@ DEFAULT_RETENTION_DAYS = 1825
 DEFAULT_BATCH = 100_000
 
 
-def anchor_key():
-    """The HMAC key of the anchors (``audit_anchor_key``), required.
-
-    Why required: an unkeyed anchor is a SHA-256 anyone with S3 write access
-    (or Odoo's S3 credentials) can recompute for a rewritten chain.
-    """
-    key = settings.get("audit_anchor_key")
-    if not key:
-        raise UserError(
-            _(
-                "SICANTIK_AUDIT_ANCHOR_KEY is not configured: the audit chain "
-                "cannot be anchored or its anchors verified."
-            )
-        )
-    return key
-
-
 class SicantikAuditEvent(models.Model):
     _inherit = "sicantik.audit.event"
 
     # ------------------------------------------------------------ S3 store
+    @api.model
+    def _audit_anchor_key(self):
+        """The HMAC key of the anchors (``audit_anchor_key``), required.
+
+        Why required: an unkeyed anchor is a SHA-256 anyone with S3 write
+        access (or Odoo's S3 credentials) can recompute for a rewritten chain.
+        """
+        key = settings.get("audit_anchor_key")
+        if not key:
+            raise UserError(
+                _(
+                    "SICANTIK_AUDIT_ANCHOR_KEY is not configured: the audit chain "
+                    "cannot be anchored or its anchors verified."
+                )
+            )
+        return key
+
     @api.model
     def _audit_namespace(self):
         """The S3 folder of this database's evidence.
@@ -231,7 +231,7 @@ class SicantikAuditEvent(models.Model):
                 "broken_sequence": None,
                 "reason": "anchor key (SICANTIK_AUDIT_ANCHOR_KEY) not configured",
             }
-        key_secret = anchor_key()
+        key_secret = self._audit_anchor_key()
         namespace = self._audit_namespace()
         archived = {}
         checked = hidden = 0
@@ -414,7 +414,7 @@ class SicantikAuditEvent(models.Model):
             event_time = None
         else:
             seq, digest, event_time = row
-        key_secret = anchor_key()
+        key_secret = self._audit_anchor_key()
         payload = {
             "type": anchor_store.ANCHOR_TYPE,
             "version": 2,
@@ -637,7 +637,7 @@ class SicantikAuditEvent(models.Model):
             manifest_info = store.put_bytes(
                 store.key("final", f"{stamp}-manifest.json"),
                 json.dumps(
-                    anchor_store.seal_anchor(manifest, anchor_key()),
+                    anchor_store.seal_anchor(manifest, self._audit_anchor_key()),
                     sort_keys=True,
                     indent=1,
                     default=str,
