@@ -7,6 +7,8 @@ server action or a shell would: each is refused by PostgreSQL.  The tables are
 given back afterwards so that later tests may simulate tampering.
 """
 
+import os
+
 import psycopg2
 
 from odoo.modules.registry import Registry
@@ -38,9 +40,12 @@ class TestLockdown(TransactionCase):
             cls.app_role = cr.fetchone()[0]
         # Before this class's cursor touches the tables (the superuser's
         # ALTER TABLE would wait for its locks); given back after it closed.
+        # A throw-away owner role: roles are cluster-wide, so the test must
+        # not leave (or reuse) the production one.
+        cls.owner_role = f"sicantik_audit_owner_test_{os.getpid()}"
         conn = _superuser(dbname)
         try:
-            cls.report = lockdown.lockdown(conn, cls.app_role)
+            cls.report = lockdown.lockdown(conn, cls.app_role, cls.owner_role)
         finally:
             conn.close()
         cls.addClassCleanup(cls._unlock, dbname)
@@ -51,7 +56,11 @@ class TestLockdown(TransactionCase):
     def _unlock(cls, dbname):
         conn = _superuser(dbname)
         try:
-            lockdown.unlock(conn, cls.app_role)
+            lockdown.unlock(conn, cls.app_role, cls.owner_role)
+            with conn.cursor() as cur:
+                cur.execute(f'DROP OWNED BY "{cls.owner_role}"')
+                cur.execute(f'DROP ROLE "{cls.owner_role}"')
+            conn.commit()
         finally:
             conn.close()
 
@@ -67,7 +76,7 @@ class TestLockdown(TransactionCase):
     def test_owner_role_is_not_odoo(self):
         self.assertFalse(owns_audit_tables(self.env.cr))
         self.env.cr.execute(
-            "SELECT pg_has_role(current_user, %s, 'MEMBER')", [lockdown.OWNER_ROLE]
+            "SELECT pg_has_role(current_user, %s, 'MEMBER')", [self.owner_role]
         )
         self.assertFalse(self.env.cr.fetchone()[0])
 
