@@ -32,6 +32,7 @@ EVENT_TRIGGER = "sicantik_audit_no_drop"
 TABLES = {
     "sicantik_audit_event": "SELECT, INSERT, UPDATE, DELETE",
     "sicantik_audit_checkpoint": "SELECT, INSERT",
+    "sicantik_audit_meta": "SELECT",
 }
 FUNCTIONS = ("sicantik_audit_event_guard()", "sicantik_audit_append_only()")
 
@@ -92,6 +93,11 @@ def lockdown(conn, app_role, owner_role=OWNER_ROLE):
                     f"{app_role!r} is a member of {owner_role!r}: revoke it first"
                 )
             for table, privileges in TABLES.items():
+                cur.execute("SELECT to_regclass(%s)", [table])
+                if cur.fetchone()[0] is None:
+                    raise LockdownError(
+                        f"{table} is missing: update sicantik_audit first"
+                    )
                 cur.execute(f"ALTER TABLE {table} OWNER TO {_ident(owner_role)}")
                 cur.execute(f"REVOKE ALL ON {table} FROM PUBLIC, {_ident(app_role)}")
                 cur.execute(f"GRANT {privileges} ON {table} TO {_ident(app_role)}")

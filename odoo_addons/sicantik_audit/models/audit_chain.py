@@ -68,14 +68,27 @@ class SicantikAuditEvent(models.Model):
 
     @api.model
     def _audit_namespace(self):
-        """The S3 folder of this database's evidence.
+        """The S3 folder of this trail's evidence.
 
-        ``audit_namespace`` from the deployment, else the database name — never
-        an ``ir.config_parameter`` (the first version used ``database.uuid``):
-        an administrator who edits the parameter would point verification at
-        an empty folder where no anchor contradicts a rewritten chain.
+        ``audit_namespace`` from the deployment, else the value recorded once
+        at install in ``sicantik_audit_meta`` (see ``_audit_install_meta``) —
+        never an ``ir.config_parameter``: the first version used
+        ``database.uuid``, which an administrator could edit to point
+        verification at an empty folder where no anchor contradicts a
+        rewritten chain.  (An emptied folder is caught anyway: see
+        ``_audit_verify_anchors``.)
         """
-        return settings.get("audit_namespace") or self.env.cr.dbname
+        configured = settings.get("audit_namespace")
+        if configured:
+            return configured
+        cr = self.env.cr
+        cr.execute("SELECT to_regclass('sicantik_audit_meta')")
+        if cr.fetchone()[0]:
+            cr.execute("SELECT namespace FROM sicantik_audit_meta WHERE id = 1")
+            row = cr.fetchone()
+            if row:
+                return row[0]
+        return cr.dbname
 
     @api.model
     def _audit_store(self):
@@ -260,7 +273,43 @@ class SicantikAuditEvent(models.Model):
                     "version_id": version,
                 }
             checked += 1
+        if not checked:
+            problem = self._audit_unanchored_age()
+            if problem:
+                return {
+                    "ok": False,
+                    "checked": 0,
+                    "broken_sequence": None,
+                    "reason": problem,
+                }
         return {"ok": True, "checked": checked, "hidden": hidden}
+
+    @api.model
+    def _audit_unanchored_age(self):
+        """Why having no anchor at all is suspicious here, or None.
+
+        The anchor cron runs daily: sealed events older than
+        ``audit_anchor_grace_hours`` (48) with no anchor in the namespace mean
+        the namespace was changed, the folder emptied, or anchoring stopped.
+        """
+        grace = float(settings.get("audit_anchor_grace_hours") or 48)
+        cr = self.env.cr
+        cr.execute(
+            "SELECT 1 FROM sicantik_audit_event WHERE sequence IS NOT NULL"
+            " AND event_time < (now() AT TIME ZONE 'UTC') - make_interval("
+            "secs => %s) LIMIT 1",
+            [grace * 3600],
+        )
+        old_event = cr.fetchone()
+        if not old_event:
+            cr.execute("SELECT 1 FROM sicantik_audit_checkpoint LIMIT 1")
+            old_event = cr.fetchone()
+        if old_event:
+            return (
+                f"no anchor found in S3 for events older than {grace:g} hours "
+                "(namespace changed, folder emptied, or anchoring stopped)"
+            )
+        return None
 
     @api.model
     def _audit_check_anchored(self, store, seq, digest, archived):

@@ -311,6 +311,7 @@ class SicantikAuditEvent(models.Model):
         res = super().init()
         if owns_audit_tables(self.env.cr):
             self._audit_install_guards()
+            self._audit_install_meta()
         else:
             # Locked down (``odoo-bin sicantik_audit lockdown``): the guards
             # belong to the audit owner role and Odoo may not touch them.
@@ -388,6 +389,40 @@ CREATE TRIGGER sicantik_audit_event_truncate
     BEFORE TRUNCATE ON sicantik_audit_event
     FOR EACH STATEMENT EXECUTE FUNCTION sicantik_audit_append_only();
 """.replace("%(new)s", new_content).replace("%(old)s", old_content)
+        )
+
+    def _audit_install_meta(self):
+        """The namespace of this trail's S3 evidence, fixed at install.
+
+        Why a one-row table and not ``ir.config_parameter``: the first version
+        used ``database.uuid``, which an administrator edits in the settings
+        to point verification at an empty S3 folder.  The row is written once
+        (the database uuid of that moment; a restored copy keeps it, so it
+        finds its anchors), then UPDATE/DELETE/TRUNCATE are refused like for
+        events, and ``lockdown`` takes the table away from Odoo's role.
+        """
+        cr = self.env.cr
+        cr.execute(
+            """
+CREATE TABLE IF NOT EXISTS sicantik_audit_meta (
+    id integer PRIMARY KEY CHECK (id = 1),
+    namespace varchar NOT NULL,
+    create_time timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC')
+);
+INSERT INTO sicantik_audit_meta (id, namespace)
+SELECT 1, COALESCE(
+    (SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'),
+    current_database())
+ON CONFLICT (id) DO NOTHING;
+DROP TRIGGER IF EXISTS sicantik_audit_meta_guard ON sicantik_audit_meta;
+CREATE TRIGGER sicantik_audit_meta_guard
+    BEFORE UPDATE OR DELETE ON sicantik_audit_meta
+    FOR EACH ROW EXECUTE FUNCTION sicantik_audit_append_only();
+DROP TRIGGER IF EXISTS sicantik_audit_meta_truncate ON sicantik_audit_meta;
+CREATE TRIGGER sicantik_audit_meta_truncate
+    BEFORE TRUNCATE ON sicantik_audit_meta
+    FOR EACH STATEMENT EXECUTE FUNCTION sicantik_audit_append_only();
+"""
         )
 
     # The refusals below deliberately never call super(): nobody, superuser

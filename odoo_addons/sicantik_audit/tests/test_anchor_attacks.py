@@ -11,11 +11,13 @@ import json
 import os
 from unittest.mock import patch
 
+import psycopg2
 from minio.commonconfig import ENABLED
 from minio.versioningconfig import VersioningConfig
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from ..lib import anchor_store, chain
 from .common import isolated_s3_prefix, s3_configured, triggers_disabled
@@ -82,7 +84,8 @@ class TestAnchorRewrites(TransactionCase):
         info = self.Event._audit_anchor()
         document = self.store.get_anchor(info["key"])
         self.assertTrue(document["hmac"])
-        self.assertEqual(document["namespace"], self.env.cr.dbname)
+        self.env.cr.execute("SELECT namespace FROM sicantik_audit_meta")
+        self.assertEqual(document["namespace"], self.env.cr.fetchone()[0])
         self.assertNotIn("database_uuid", document)
         self.assertTrue(self.Event._audit_verify_chain()["ok"])
         with patch.dict(os.environ, {"SICANTIK_AUDIT_ANCHOR_KEY": ""}):
@@ -99,6 +102,24 @@ class TestAnchorRewrites(TransactionCase):
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("database.uuid", "00000000-0000-0000-0000-000000000000")
         self._assert_broken("anchored hash differs", head.sequence)
+        # The recorded namespace is append-only; rewritten by the table owner
+        # it points at an empty folder, and an empty folder is a finding once
+        # the chain is older than the anchor grace period.
+        self._refused_sql("UPDATE sicantik_audit_meta SET namespace = 'elsewhere'")
+        with triggers_disabled(self.env.cr, "sicantik_audit_meta"):
+            self.env.cr.execute("UPDATE sicantik_audit_meta SET namespace = 'x'")
+        self.assertEqual(self.Event._audit_namespace(), "x")
+        self.assertTrue(self.Event._audit_verify_chain()["ok"], "within grace")
+        with patch.dict(os.environ, {"SICANTIK_AUDIT_ANCHOR_GRACE_HOURS": "0"}):
+            self._assert_broken("no anchor found")
+
+    def _refused_sql(self, sql):
+        with (
+            self.assertRaises(psycopg2.Error),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            self.env.cr.execute(sql)
 
     def test_hide_an_anchor_behind_a_newer_version(self):
         """Rewrite the chain, then overwrite the anchor object with one that

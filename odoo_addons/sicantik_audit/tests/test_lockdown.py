@@ -102,6 +102,9 @@ class TestLockdown(TransactionCase):
         self._refused("DROP TABLE sicantik_audit_checkpoint")
         self._refused("DROP EVENT TRIGGER sicantik_audit_no_drop")
         self._refused("TRUNCATE sicantik_audit_event")
+        self._refused("UPDATE sicantik_audit_meta SET namespace = 'elsewhere'")
+        self._refused("ALTER TABLE sicantik_audit_meta DISABLE TRIGGER USER")
+        self._refused("DROP TABLE sicantik_audit_meta")
 
     def test_copy_to_program_as_odoo_role(self):
         self._refused("COPY (SELECT 1) TO PROGRAM 'true'")
