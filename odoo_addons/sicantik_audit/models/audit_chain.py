@@ -296,7 +296,7 @@ class SicantikAuditEvent(models.Model):
         cr = self.env.cr
         cr.execute(
             "SELECT 1 FROM sicantik_audit_event WHERE sequence IS NOT NULL"
-            " AND event_time < (now() AT TIME ZONE 'UTC') - make_interval("
+            " AND event_time < (clock_timestamp() AT TIME ZONE 'UTC') - make_interval("
             "secs => %s) LIMIT 1",
             [grace * 3600],
         )
