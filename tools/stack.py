@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -597,6 +598,8 @@ def cmd_test(args):
                 ),
                 "SICANTIK_TEST_OUTPUT": str(out),
                 "SICANTIK_TEST_ODOO_DB": odoo_db,
+                # The verify routes refuse to run without a salt (no fallback).
+                "SICANTIK_VERIFY_SALT": secrets.token_hex(16),
             }
         )
         env = odoo_env(env_extra)
@@ -745,7 +748,15 @@ def cmd_run(args):
                 mysql_db, args.permits, 1, True, upload_root, pdf_limit=args.permits
             )
         create_readonly_user(mysql_db, mysql_url.username, mysql_url.password)
-        env = odoo_env()
+        # The verify routes refuse to run without a salt (no fallback); a
+        # configured one wins, else a fresh one per run (rate-limit keys only).
+        env = odoo_env(
+            {
+                "SICANTIK_VERIFY_SALT": setting(
+                    conf, "sicantik_verify_salt", secrets.token_hex(16)
+                )
+            }
+        )
         names = args.addons.split(",") if args.addons else our_addons()
         if not pg_database_exists(conf, db):
             log(f"creating Odoo database {db} with {', '.join(names)} (Indonesian)")
