@@ -145,3 +145,17 @@ def test_fingerprint_changes_with_configuration_and_hides_it():
 )
 def test_is_internal(addr, networks, expected):
     assert is_internal(addr, networks) is expected
+
+
+def test_clear_forgets_here_and_in_redis(redis):
+    client, prefix = redis
+    probe = Probe(seconds=0)
+    cache = ReportCache(prefix=prefix)
+    cache.get("db1:abc", probe, 60, redis=client)
+    cache.get("db2:abc", probe, 60, redis=client)
+    cache.clear(client, "db1:")
+    assert not client.exists(prefix + "db1:abc")
+    assert client.exists(prefix + "db2:abc")
+    cache.get("db1:abc", probe, 60, redis=client)
+    cache.get("db2:abc", probe, 60, redis=client)
+    assert probe.calls == 3

@@ -254,6 +254,12 @@ class ReportCache:
                 return None
             time.sleep(0.05)
 
-    def clear(self):
+    def clear(self, redis=None, key_prefix=""):
+        """Forget the reports whose key starts with ``key_prefix`` (here and,
+        given ``redis``, for every worker): the next request probes."""
         with self._lock:
-            self._local.clear()
+            for key in [k for k in self._local if k.startswith(key_prefix)]:
+                del self._local[key]
+            if redis is not None:
+                for key in redis.scan_iter(self.prefix + key_prefix + "*"):
+                    redis.delete(key)

@@ -53,6 +53,11 @@ class CountingListener:
 class TestHealth(HttpCase):
     """The health endpoint probes the real services the test harness started."""
 
+    def setUp(self):
+        super().setUp()
+        # Other tests (metrics) may have cached a round with another state.
+        self.env["sicantik.health"]._clear_health_cache()
+
     def public(self, **env):
         """Make 127.0.0.1 an outside address for the duration of the test."""
         values = {"SICANTIK_INTERNAL_NETWORKS": "192.0.2.0/24", **env}

@@ -9,6 +9,7 @@ memory, and serve the next visitor normally.
 import os
 import resource
 import socket
+import time
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
@@ -50,11 +51,19 @@ class TestVerifyBounds(BsreCase):
         self.assertTrue(good.json()["signature"]["valid"])
 
     def raw_post(self, head, body_part):
-        """Send request headers and only part of the body; return the answer."""
+        """Send request headers and only part of the body.
+
+        Returns the answer and the seconds until its first byte: the server
+        must answer without waiting for the rest of the body.  (Werkzeug then
+        drains what the client still sends, in bounded chunks, so that the
+        client reads the 413 instead of a connection reset.)
+        """
         url = urlsplit(self.base_url())
         with socket.create_connection((url.hostname, url.port), timeout=20) as sock:
+            started = time.monotonic()
             sock.sendall(head + body_part)
             chunks = []
+            first = None
             while True:
                 try:
                     chunk = sock.recv(65536)
@@ -62,8 +71,10 @@ class TestVerifyBounds(BsreCase):
                     break
                 if not chunk:
                     break
+                if first is None:
+                    first = time.monotonic() - started
                 chunks.append(chunk)
-        return b"".join(chunks)
+        return b"".join(chunks), first
 
     def test_announced_huge_body_is_refused_unread(self):
         """Content-Length of 1 GiB, 64 KiB sent: the answer comes at once (the
@@ -75,10 +86,11 @@ class TestVerifyBounds(BsreCase):
                     "Content-Type: multipart/form-data; boundary=x\r\n"
                     f"Content-Length: {1024**3}\r\n\r\n"
                 ).encode()
-                answer = self.raw_post(head, b"--x\r\n" + b"0" * 65536)
+                answer, first = self.raw_post(head, b"--x\r\n" + b"0" * 65536)
                 status_line = answer.split(b"\r\n", 1)[0]
                 self.assertIn(b" 413 ", status_line)
                 self.assertIn(b"Berkas terlalu besar", answer)
+                self.assertLess(first, 3)
         self.assertServesNormally()
 
     def test_body_without_length_is_refused(self):
@@ -87,8 +99,9 @@ class TestVerifyBounds(BsreCase):
             b"POST /api/verify HTTP/1.1\r\nHost: localhost\r\n"
             b"Content-Type: application/pdf\r\nTransfer-Encoding: chunked\r\n\r\n"
         )
-        answer = self.raw_post(head, b"10000\r\n" + b"0" * 65536 + b"\r\n")
+        answer, first = self.raw_post(head, b"10000\r\n" + b"0" * 65536 + b"\r\n")
         self.assertIn(b" 413 ", answer.split(b"\r\n", 1)[0])
+        self.assertLess(first, 3)
         self.assertIn(b"ukurannya tidak diketahui", answer)
         self.assertServesNormally()
 
@@ -120,8 +133,13 @@ class TestVerifyBounds(BsreCase):
     def test_no_salt_no_service(self):
         """Without ``verify_salt`` the visitor keys would fall back to a
         database secret: the routes refuse instead."""
-        with patch.dict(os.environ, {"SICANTIK_VERIFY_SALT": ""}):
+        log = "odoo.addons.sicantik_bsre.controllers.main"
+        with (
+            patch.dict(os.environ, {"SICANTIK_VERIFY_SALT": ""}),
+            self.assertLogs(log, "ERROR") as logs,
+        ):
             for path in (f"/api/verify/{self.token}", f"/verify/{self.token}"):
                 self.assertEqual(self.url_open(path).status_code, 503)
             self.assertEqual(self.upload(self.signed).status_code, 503)
+        self.assertIn("sicantik_verify_salt is not set", logs.output[0])
         self.assertServesNormally()
