@@ -169,6 +169,8 @@ def verify_pdf(data, trust_roots, other_certs=None, limits=DEFAULT_LIMITS):
                 [sys.executable, "-I", os.path.abspath(__file__)],
                 input=json.dumps(request).encode("ascii"),
                 capture_output=True,
+                # None of the worker's settings (secrets included) are needed.
+                env={"PATH": os.environ.get("PATH", "")},
                 timeout=limits.timeout,
                 check=False,
             )
