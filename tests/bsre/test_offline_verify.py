@@ -109,8 +109,10 @@ def test_flate_bomb_is_refused_with_bounded_memory(trust_roots):
     # The gigabyte was never inflated in this process (nor in the child:
     # it stopped at max_stream_bytes).
     assert peak_rss_kib() - before < 64 * 1024
+    # The child's peak (~180 MB: Python, pyHanko, one capped stream) stays far
+    # below the gigabyte and below its own RLIMIT_AS.
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert children * 1024 < DEFAULT_LIMITS.memory_bytes
+    assert children * 1024 < 400 * 1024 * 1024
 
 
 def test_500_signature_fields_are_refused(client, trust_roots):
