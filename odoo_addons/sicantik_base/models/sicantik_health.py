@@ -1,12 +1,8 @@
-import logging
-
 from odoo import api, models
 
 from ..guards import guard
 from ..lib import health, settings
 from ..lib.redis_client import get_redis
-
-_logger = logging.getLogger(__name__)
 
 #: The settings the probes read: a change of any of them starts a new round.
 PROBED_SETTINGS = (
