@@ -239,6 +239,8 @@ def main():
 
     config.parse_config(["-c", args.config, "--addons-path", str(ROOT / "odoo_addons")])
     url = stack.with_database(stack.mysql_admin_url(), SOURCE_DB)
+    # the engine reads the configured source only: configure the bench's
+    os.environ["SICANTIK_MYSQL_URL"] = url
     figures = {"permits": args.permits}
 
     if not args.reuse_source:
@@ -267,7 +269,7 @@ def main():
         sampler = RssSampler()
         sampler.start()
         t0 = time.perf_counter()
-        result = Sync.run_cycle(url=url, commit=True)
+        result = Sync.run_cycle(commit=True)
         sync_s = time.perf_counter() - t0
         sampler.stop_event.set()
         sampler.join()
@@ -295,7 +297,7 @@ def main():
         timings = []
         for _i in range(5):
             t0 = time.perf_counter()
-            Sync.run_cycle(url=url, commit=True)
+            Sync.run_cycle(commit=True)
             timings.append((time.perf_counter() - t0) * 1000)
         figures["no_change_ms"] = round(statistics.median(timings), 1)
 
@@ -316,7 +318,7 @@ def main():
         )
         figures["mutated_applications"] = len(summary["touched_ids"])
         t0 = time.perf_counter()
-        result = Sync.run_cycle(url=url, commit=True)
+        result = Sync.run_cycle(commit=True)
         figures["after_1000_s"] = round(time.perf_counter() - t0, 3)
         figures["after_1000_updated"] = result["run"].updated_count
         figures["after_1000_created"] = result["run"].created_count

@@ -46,6 +46,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import config
 
+from odoo.addons.sicantik_base.guards import guard
 from odoo.addons.sicantik_base.lib import settings
 
 from ..lib import entities as ents
@@ -57,6 +58,8 @@ _logger = logging.getLogger(__name__)
 #: pg advisory lock key shared by every sync/recheck call ("SICANTIK" in hex-ish).
 LOCK_KEY = 0x51CA471C
 STEPS = [e.name for e in ents.ENTITIES] + ["history", "changes"]
+#: What a run can do: the incremental sync or the full re-check.
+KINDS = ("sync", "recheck")
 
 
 class SicantikSync(models.AbstractModel):
@@ -67,8 +70,13 @@ class SicantikSync(models.AbstractModel):
     # configuration (deployment settings, never stored in the database)
     # ------------------------------------------------------------------
     @api.model
-    def _source_url(self, url=None):
-        return url or settings.get("mysql_url")
+    def _source_url(self):
+        """The deployment's SICANTIK URL: the only one the sync ever opens.
+
+        No caller can pass another one (a URL from an RPC call made the
+        server connect anywhere, with any driver option).
+        """
+        return settings.get("mysql_url")
 
     @api.model
     def _tz(self):
@@ -107,15 +115,18 @@ class SicantikSync(models.AbstractModel):
         return result
 
     @api.model
-    def run_cycle(self, kind="sync", url=None, commit=True, max_batches=100000):
+    @guard("admin")
+    def run_cycle(self, kind="sync", commit=True, max_batches=100000):
         """Run batches until the cycle is finished (CLI, buttons, benchmark).
 
         With ``commit`` each batch is committed like a cron call would; tests
-        pass ``commit=False`` and stay inside their transaction.
+        pass ``commit=False`` and stay inside their transaction.  Public for
+        administrators (and the superuser: CLI, crons); it reads the
+        configured source only.
         """
         result = {}
         for _i in range(max_batches):
-            result = self.run_batch(kind=kind, url=url)
+            result = self.run_batch(kind=kind)
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             if result["status"] != "progress":
@@ -123,12 +134,15 @@ class SicantikSync(models.AbstractModel):
         return result
 
     @api.model
-    def run_batch(self, kind="sync", url=None):
+    @guard("admin")
+    def run_batch(self, kind="sync"):
         """Run one bounded batch under the advisory lock.
 
         Returns a dict with ``status`` (``progress``, ``done``, ``failed``,
         ``locked``), ``done``/``remaining`` for the cron progress, and the run.
         """
+        if kind not in KINDS:
+            raise ValueError(f"Unknown SICANTIK run kind {kind!r}")
         self.env.flush_all()
         cr = self.env.cr
         cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
@@ -137,7 +151,7 @@ class SicantikSync(models.AbstractModel):
             return {"status": "locked", "done": 0, "remaining": 0}
         Run = self.env["sicantik.sync.run"].sudo()
         run = Run.search([("state", "=", "running"), ("kind", "=", kind)], limit=1)
-        url = self._source_url(url)
+        url = self._source_url()
         started = time.monotonic()
         stats = {}
         try:
@@ -172,7 +186,7 @@ class SicantikSync(models.AbstractModel):
     def _start_run(self, kind, src):
         State = self.env["sicantik.sync.state"].sudo()
         if kind == "sync":
-            changes = State.get_state("changes")
+            changes = State._get_state("changes")
             if not changes.last_time and not changes.last_id:
                 # Snapshot before the first import: later changes are re-read.
                 row = src.all(
@@ -194,7 +208,7 @@ class SicantikSync(models.AbstractModel):
                 {
                     "kind": kind,
                     "started_at": fields.Datetime.now(),
-                    "watermarks_before": State.snapshot(),
+                    "watermarks_before": State._snapshot(),
                 }
             )
         )
@@ -239,13 +253,13 @@ class SicantikSync(models.AbstractModel):
             {
                 "state": "done",
                 "finished_at": fields.Datetime.now(),
-                "watermarks_after": self.env["sicantik.sync.state"].sudo().snapshot(),
+                "watermarks_after": self.env["sicantik.sync.state"].sudo()._snapshot(),
             }
         )
         param = self.env["ir.config_parameter"].sudo()
         if run.kind == "sync" and param.get_param("sicantik_sync.lag_alerted"):
             param.set_param("sicantik_sync.lag_alerted", "")
-        self._audit("sync.run", _("SICANTIK sync run finished"), run, run.summary())
+        self._audit("sync.run", _("SICANTIK sync run finished"), run, run._summary())
 
     def _fail_run(self, run, kind, exc, url):
         message = str(exc)
@@ -266,7 +280,7 @@ class SicantikSync(models.AbstractModel):
             "state": "failed",
             "error": message[:2000],
             "finished_at": fields.Datetime.now(),
-            "watermarks_after": State.snapshot(),
+            "watermarks_after": State._snapshot(),
         }
         if run and run.exists():
             run.write(values)
@@ -279,7 +293,7 @@ class SicantikSync(models.AbstractModel):
                     watermarks_before=values["watermarks_after"],
                 )
             )
-        self._audit("sync.run", _("SICANTIK sync run failed"), run, run.summary())
+        self._audit("sync.run", _("SICANTIK sync run failed"), run, run._summary())
         return {"status": "failed", "done": 0, "remaining": 0, "run": run}
 
     def _audit(self, action, summary, record, details):
@@ -297,7 +311,7 @@ class SicantikSync(models.AbstractModel):
         states = (
             self.env["sicantik.sync.state"]
             .sudo()
-            .get_states([e.name for e in streams] + ["changes"])
+            ._get_states([e.name for e in streams] + ["changes"])
         )
         for entity in streams:
             state = states[entity.name]
@@ -408,7 +422,7 @@ class SicantikSync(models.AbstractModel):
         """Re-hash one batch of one entity and mark vanished rows missing."""
         limit = self._batch_size()
         State = self.env["sicantik.sync.state"].sudo()
-        states = State.get_states(["recheck:" + e.name for e in ents.ALL])
+        states = State._get_states(["recheck:" + e.name for e in ents.ALL])
         for entity in ents.ALL:
             state = states["recheck:" + entity.name]
             if state.last_id < 0:
@@ -581,6 +595,7 @@ class SicantikSync(models.AbstractModel):
     # health and lag alert
     # ------------------------------------------------------------------
     @api.model
+    @guard("admin", "auditor")
     def health(self):
         """Lag data for dashboards, the alert cron and the CLI."""
         Run = self.env["sicantik.sync.run"].sudo()
@@ -667,6 +682,7 @@ class SicantikSync(models.AbstractModel):
         return True
 
     @api.model
+    @guard("admin")
     def action_run_now(self):
         """Button: run one full cycle now (commits per batch like the cron)."""
         result = self.run_cycle(commit=not config["test_enable"])

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import unittest
 from pathlib import Path
+from unittest.mock import patch
 
 import pymysql
 from sqlalchemy.engine import make_url
@@ -49,6 +50,15 @@ def db_url(database, user=None, password=None):
     if user:
         url = url.set(username=user, password=password)
     return url.render_as_string(hide_password=False)
+
+
+def configured_url(url):
+    """Point the deployment setting at ``url``, as an operator would.
+
+    The engine reads SICANTIK at the configured URL only (no caller passes
+    one), so tests configure it: ``SICANTIK_MYSQL_URL`` wins over odoo.conf.
+    """
+    return patch.dict(os.environ, {"SICANTIK_MYSQL_URL": url})
 
 
 def admin_connect(database=None):
@@ -98,6 +108,7 @@ class SicantikSourceCase(TransactionCase):
             "--reset",
         )
         cls.addClassCleanup(cls._drop_source)
+        cls.startClassPatcher(configured_url(cls.url))
         cls.sync = cls.env["sicantik.sync"]
 
     @classmethod
@@ -109,7 +120,8 @@ class SicantikSourceCase(TransactionCase):
         return admin_sql(self.source_db, sql, params)
 
     def cycle(self, kind="sync", url=None):
-        result = self.sync.run_cycle(kind=kind, url=url or self.url, commit=False)
+        with configured_url(url or self.url):
+            result = self.sync.run_cycle(kind=kind, commit=False)
         self.assertEqual(result["status"], "done", result)
         return result["run"]
 

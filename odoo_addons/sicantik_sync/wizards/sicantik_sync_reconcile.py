@@ -13,6 +13,8 @@ import json
 
 from odoo import _, api, fields, models
 
+from odoo.addons.sicantik_base.guards import guard
+
 from ..lib import entities as ents
 from ..lib import normalize as nz
 from ..lib.source import Source, SourceError
@@ -21,10 +23,10 @@ from ..lib.source import Source, SourceError
 LIST_LIMIT = 200
 
 
-def reconcile_env(env, url=None, batch=5000):
-    """Compare SICANTIK with Odoo; return a JSON-able dict per entity."""
+def reconcile_env(env, batch=5000):
+    """Compare the configured SICANTIK with Odoo; a JSON-able dict per entity."""
     sync = env["sicantik.sync"]
-    url = sync._source_url(url)
+    url = sync._source_url()
     if not url:
         raise SourceError(_("No SICANTIK MySQL URL configured"))
     tz = sync._tz()
@@ -118,7 +120,9 @@ class SicantikSyncReconcile(models.TransientModel):
         "sicantik.sync.reconcile.line", "reconcile_id", string="Entities", readonly=True
     )
 
+    @guard("admin")
     def action_run(self):
+        """Button: reconcile the configured source (administrators only)."""
         self.ensure_one()
         self.line_ids.unlink()
         try:
