@@ -5,8 +5,9 @@ workflow steps, deleted rows, killed connections), and the database the harness
 exports (``SICANTIK_MYSQL_DATABASE``) is shared by every test class.  Each
 class therefore generates its own small ``--dirty`` sandbox database with the
 project's generator (``python -m sandbox.sicantik``) through the admin URL,
-and drops it afterwards.  The harness database is still used read-only for the
-read-only proofs.
+configures a SELECT-only account on it as the deployment's SICANTIK URL (the
+engine takes no URL from its callers), and drops both afterwards.  The
+harness database is still used read-only for the read-only proofs.
 """
 
 import json
@@ -14,6 +15,7 @@ import os
 import subprocess
 import sys
 import unittest
+import zlib
 from pathlib import Path
 from unittest.mock import patch
 
@@ -59,6 +61,21 @@ def configured_url(url):
     one), so tests configure it: ``SICANTIK_MYSQL_URL`` wins over odoo.conf.
     """
     return patch.dict(os.environ, {"SICANTIK_MYSQL_URL": url})
+
+
+def rpc(env, model, method, args=(), kwargs=None):
+    """Call ``model.method`` exactly as ``/web/dataset/call_kw`` does.
+
+    The attack tests go through this door: the public-method check of
+    :func:`odoo.service.model.get_public_method`, then :func:`odoo.api.call_kw`
+    with whatever arguments an attacker sends.
+    """
+    from odoo.api import call_kw
+    from odoo.service.model import get_public_method
+
+    records = env[model]
+    get_public_method(records, method)
+    return call_kw(records, method, list(args), dict(kwargs or {}))
 
 
 def admin_connect(database=None):
@@ -108,19 +125,28 @@ class SicantikSourceCase(TransactionCase):
             "--reset",
         )
         cls.addClassCleanup(cls._drop_source)
-        cls.startClassPatcher(configured_url(cls.url))
+        # the deployment's configuration: a SELECT-only account (the sync
+        # reads with it; the tests damage the source through the admin URL)
+        cls.ro_user = f"sync_t_{os.getpid()}_{zlib.crc32(cls.__name__.encode())}"
+        admin_sql(None, f"DROP USER IF EXISTS '{cls.ro_user}'@'%'")
+        admin_sql(None, f"CREATE USER '{cls.ro_user}'@'%' IDENTIFIED BY 'ro-t-pass'")
+        admin_sql(None, f"GRANT SELECT ON `{cls.source_db}`.* TO '{cls.ro_user}'@'%'")
+        cls.ro_url = db_url(cls.source_db, cls.ro_user, "ro-t-pass")
+        cls.startClassPatcher(configured_url(cls.ro_url))
         cls.sync = cls.env["sicantik.sync"]
 
     @classmethod
     def _drop_source(cls):
         source_lib.dispose_all()
         admin_sql(None, f"DROP DATABASE IF EXISTS `{cls.source_db}`")
+        if getattr(cls, "ro_user", None):
+            admin_sql(None, f"DROP USER IF EXISTS '{cls.ro_user}'@'%'")
 
     def src(self, sql, params=None):
         return admin_sql(self.source_db, sql, params)
 
     def cycle(self, kind="sync", url=None):
-        with configured_url(url or self.url):
+        with configured_url(url or self.ro_url):
             result = self.sync.run_cycle(kind=kind, commit=False)
         self.assertEqual(result["status"], "done", result)
         return result["run"]
