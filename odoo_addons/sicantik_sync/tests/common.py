@@ -12,6 +12,8 @@ harness database is still used read-only for the read-only proofs.
 
 import json
 import os
+import select
+import socket
 import subprocess
 import sys
 import unittest
@@ -76,6 +78,31 @@ def rpc(env, model, method, args=(), kwargs=None):
     records = env[model]
     get_public_method(records, method)
     return call_kw(records, method, list(args), dict(kwargs or {}))
+
+
+class RogueServer:
+    """A listening TCP socket on a free local port (the rogue MySQL)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+
+    def url(self, query="local_infile=1"):
+        return f"mysql+pymysql://a:b@127.0.0.1:{self.port}/x?{query}"
+
+    def connections(self):
+        """Connections the kernel accepted on our behalf since the start."""
+        count = 0
+        while select.select([self.sock], [], [], 0.2)[0]:
+            conn, _addr = self.sock.accept()
+            conn.close()
+            count += 1
+        return count
+
+    def close(self):
+        self.sock.close()
 
 
 def admin_connect(database=None):

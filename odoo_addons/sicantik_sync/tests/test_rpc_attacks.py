@@ -9,39 +9,11 @@ MySQL server, and checks three things: the call is refused, the socket saw no
 connection, and no sync run was recorded.
 """
 
-import select
-import socket
-
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import configured_url, rpc
-
-
-class RogueServer:
-    """A listening TCP socket on a free local port (the rogue MySQL)."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-
-    def url(self, query="local_infile=1"):
-        return f"mysql+pymysql://a:b@127.0.0.1:{self.port}/x?{query}"
-
-    def connections(self):
-        """Connections the kernel accepted on our behalf since the start."""
-        count = 0
-        while select.select([self.sock], [], [], 0.2)[0]:
-            conn, _addr = self.sock.accept()
-            conn.close()
-            count += 1
-        return count
-
-    def close(self):
-        self.sock.close()
+from .common import RogueServer, configured_url, rpc
 
 
 @tagged("post_install", "-at_install")
