@@ -353,9 +353,3 @@ class SicantikDashboardKpi(models.Model):
             "views": [(False, "list"), (False, "form")],
             "target": "current",
         }
-
-    @api.model
-    @guard("admin")
-    def action_refresh(self):
-        """Button: recompute the SLA columns the tiles read."""
-        return self.env["sicantik.permit"].action_recompute_sla()

@@ -128,8 +128,6 @@ class TestOfficerSecurity(TransactionCase):
             env = self.env_of(name)
             with self.assertRaises(AccessError):
                 rpc(env, "sicantik.permit", "action_recompute_sla", [permit.ids])
-            with self.assertRaises(AccessError):
-                rpc(env, "sicantik.dashboard.kpi", "action_refresh")
         self.assertTrue(
             rpc(self.env_of("admin"), "sicantik.permit", "action_recompute_sla", [[]])
         )

@@ -116,14 +116,17 @@ class SicantikSync(models.AbstractModel):
 
     @api.model
     @guard("admin")
-    def run_cycle(self, kind="sync", commit=True, max_batches=100000):
+    def run_cycle(self, kind="sync", *, commit=None, max_batches=100000):
         """Run batches until the cycle is finished (CLI, buttons, benchmark).
 
-        With ``commit`` each batch is committed like a cron call would; tests
-        pass ``commit=False`` and stay inside their transaction.  Public for
-        administrators (and the superuser: CLI, crons); it reads the
-        configured source only.
+        With ``commit`` each batch is committed like a cron call would; it
+        defaults to on, except when Odoo runs its tests (which stay inside
+        their transaction).  Public for administrators (and the superuser:
+        CLI, crons); it reads the configured source only, and its options are
+        keyword-only so that no positional argument can stand for a URL.
         """
+        if commit is None:
+            commit = not config["test_enable"]
         result = {}
         for _i in range(max_batches):
             result = self.run_batch(kind=kind)
@@ -685,7 +688,7 @@ class SicantikSync(models.AbstractModel):
     @guard("admin")
     def action_run_now(self):
         """Button: run one full cycle now (commits per batch like the cron)."""
-        result = self.run_cycle(commit=not config["test_enable"])
+        result = self.run_cycle()
         run = result.get("run")
         if not run:
             return True
