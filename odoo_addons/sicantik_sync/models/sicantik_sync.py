@@ -105,7 +105,8 @@ class SicantikSync(models.AbstractModel):
 
     @api.model
     def _cron_call(self, kind):
-        result = self.run_batch(kind=kind)
+        # as the system, whichever user the cron was set to run as
+        result = self.sudo().run_batch(kind=kind)
         done = result.get("done", 0)
         remaining = result.get("remaining", 0)
         if remaining and not done:
@@ -628,7 +629,7 @@ class SicantikSync(models.AbstractModel):
     @api.model
     def _cron_lag_alert(self):
         """Alert SICANTIK administrators once per outage (mail activity)."""
-        health = self.health()
+        health = self.sudo().health()
         limit = self._lag_limit()
         lag = health["lag_minutes"]
         if lag is None:

@@ -186,7 +186,7 @@ class SicantikSyncReconcile(models.TransientModel):
     @api.model
     def _cron_reconcile(self):
         """Cron: run the reconciliation and record it in the audit trail."""
-        self.create({}).action_run()
+        self.sudo().create({}).action_run()
 
 
 def _ids(ids):
