@@ -37,6 +37,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 import pymysql
@@ -239,8 +240,6 @@ def main():
 
     config.parse_config(["-c", args.config, "--addons-path", str(ROOT / "odoo_addons")])
     url = stack.with_database(stack.mysql_admin_url(), SOURCE_DB)
-    # the engine reads the configured source only: configure the bench's
-    os.environ["SICANTIK_MYSQL_URL"] = url
     figures = {"permits": args.permits}
 
     if not args.reuse_source:
@@ -256,6 +255,12 @@ def main():
             "--reset",
         )
         figures["generate_s"] = round(time.perf_counter() - t0, 1)
+    # the engine reads the configured source only, with a SELECT-only
+    # account (it refuses one that may write): configure the bench's
+    stack.create_readonly_user(SOURCE_DB, "sicantik_bench_ro", "bench-ro-pw")
+    admin = urlsplit(url)
+    netloc = f"sicantik_bench_ro:bench-ro-pw@{admin.hostname}:{admin.port or 3306}"
+    os.environ["SICANTIK_MYSQL_URL"] = urlunsplit(admin._replace(netloc=netloc))
     install_odoo(args.config, args.reuse_odoo)
     source_rows = count_rows(SOURCE_DB)
     figures["source_rows"] = source_rows

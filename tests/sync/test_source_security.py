@@ -264,3 +264,17 @@ def test_account_with_a_role_is_reported(make_user):
 def test_root_is_reported(dirty_db):
     _name, url = dirty_db
     assert {"ALL PRIVILEGES", "GRANT OPTION"} <= set(_problems(url))
+
+
+def test_source_with_account_check_refuses_before_reading(make_user):
+    """What the Odoo side opens: an account with FILE never reads a row."""
+    url = make_user(
+        "f", "GRANT SELECT ON `{db}`.* TO {user}", "GRANT FILE ON *.* TO {user}"
+    )
+    with pytest.raises(source.AccountRefused, match="FILE") as err:
+        with source.Source(url, check_account=True) as src:
+            src.all("SELECT COUNT(*) AS c FROM tmpermohonan")
+    assert "sec-pass" not in str(err.value)
+    ro = make_user("ok", "GRANT SELECT ON `{db}`.* TO {user}")
+    with source.Source(ro, check_account=True) as src:
+        assert src.scalar("SELECT COUNT(*) AS c FROM tmpermohonan") == 80

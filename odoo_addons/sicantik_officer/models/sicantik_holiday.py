@@ -97,12 +97,12 @@ class SicantikHoliday(models.Model):
         Returns the number of rows changed.  Private: only the cron (and the
         tests) call it, and it never takes a URL from its caller.
         """
-        url = self.env["sicantik.sync"]._source_url()
-        if not url:
+        sync = self.env["sicantik.sync"]
+        if not sync._source_url():
             _logger.info("SICANTIK holidays: no MySQL URL configured")
             return 0
         rows, after = [], 0
-        with source_lib.Source(url) as src:
+        with sync._open_source() as src:
             while True:
                 batch = src.all(
                     "SELECT id, date, description FROM tmholiday WHERE id > %s "

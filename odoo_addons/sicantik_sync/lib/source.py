@@ -19,7 +19,8 @@ then only the driver options of :data:`URL_OPTIONS` are accepted:
 ``local_infile`` is forced off at the driver, because a MySQL server may ask a
 client that allows it for any local file (a rogue or compromised server
 could otherwise read the Odoo host's files).  :func:`account_problems` names
-what a SICANTIK account may do beyond reading (write, FILE, CREATE, roles).
+what a SICANTIK account may do beyond reading (write, FILE, CREATE, roles);
+``Source(url, check_account=True)`` refuses such an account.
 
 Engines are cached per URL so the pool survives from one cron call to the
 next; ``pool_pre_ping`` replaces connections the server dropped while idle.
@@ -93,6 +94,10 @@ class WriteRefused(SourceError):
 
 class ConfigError(SourceError):
     """The configured SICANTIK URL uses a driver or an option we refuse."""
+
+
+class AccountRefused(SourceError):
+    """The SICANTIK account may do more than read (see :func:`account_problems`)."""
 
 
 def guard_statement(statement):
@@ -254,11 +259,15 @@ class Source:
     """One read transaction on SICANTIK: a consistent snapshot for one batch.
 
     Use as a context manager; every error of the driver or the pool becomes a
-    :class:`SourceError` whose text never contains the connection URL.
+    :class:`SourceError` whose text never contains the connection URL.  With
+    ``check_account`` (what the Odoo side always asks for), an account that
+    may do more than read is refused with :class:`AccountRefused` before
+    anything is read.
     """
 
-    def __init__(self, url, **engine_kw):
+    def __init__(self, url, check_account=False, **engine_kw):
         self.engine = get_engine(url, **engine_kw)
+        self.check_account = check_account
         self.conn = None
 
     def __enter__(self):
@@ -266,6 +275,15 @@ class Source:
             self.conn = self.engine.connect()
         except SQLAlchemyError as exc:
             raise SourceError(_describe(exc)) from None
+        if self.check_account:
+            problems = self.account_problems()
+            if problems:
+                self.__exit__(None, None, None)
+                raise AccountRefused(
+                    "The SICANTIK account may do more than read ("
+                    + ", ".join(problems)
+                    + "): configure a SELECT-only account"
+                )
         return self
 
     def __exit__(self, exc_type, exc, tb):

@@ -79,6 +79,19 @@ class SicantikSync(models.AbstractModel):
         return settings.get("mysql_url")
 
     @api.model
+    def _open_source(self):
+        """The configured SICANTIK, read by a SELECT-only account or not at all.
+
+        Every reader (sync, re-check, reconciliation, holidays) opens it here:
+        one place for the URL and for refusing an account that may write,
+        read files (FILE), create tables or hold a role.
+        """
+        url = self._source_url()
+        if not url:
+            raise SourceError(_("No SICANTIK MySQL URL configured"))
+        return Source(url, check_account=True)
+
+    @api.model
     def _tz(self):
         return settings.get("timezone", ents.TZ_DEFAULT)
 
@@ -159,9 +172,7 @@ class SicantikSync(models.AbstractModel):
         started = time.monotonic()
         stats = {}
         try:
-            if not url:
-                raise SourceError(_("No SICANTIK MySQL URL configured"))
-            with cr.savepoint(), Source(url) as src:
+            with cr.savepoint(), self._open_source() as src:
                 if not run:
                     run = self._start_run(kind, src)
                 if kind == "sync":

@@ -9,11 +9,13 @@ MySQL server, and checks three things: the call is refused, the socket saw no
 connection, and no sync run was recorded.
 """
 
+import os
+
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import RogueServer, configured_url, rpc
+from .common import RogueServer, configured_url, db_url, rpc
 
 
 @tagged("post_install", "-at_install")
@@ -107,6 +109,20 @@ class TestSyncRpcAttacks(TransactionCase):
         self.assertIn("local_infile", result["run"].error)
         self.assertNotIn("a:b", result["run"].error)
         self.assertEqual(self.rogue.connections(), 0)
+
+    @mute_logger("odoo.addons.sicantik_sync.models.sicantik_sync")
+    def test_configured_account_that_can_write_is_refused(self):
+        """An operator configuring root (FILE, writes) gets a failed run, no import."""
+        database = os.environ.get("SICANTIK_MYSQL_DATABASE")
+        if not database:
+            self.skipTest("no harness SICANTIK database exported")
+        permits = self.env["sicantik.permit"].search_count([])
+        with configured_url(db_url(database)):
+            result = rpc(self.as_user(self.admin), "sicantik.sync", "run_batch")
+        self.assertEqual(result["status"], "failed")
+        self.assertIn("more than read", result["run"].error)
+        self.assertIn("GRANT OPTION", result["run"].error)
+        self.assertEqual(self.env["sicantik.permit"].search_count([]), permits)
 
     def test_health_is_for_admins_and_auditors(self):
         for user in (self.admin, self.auditor):

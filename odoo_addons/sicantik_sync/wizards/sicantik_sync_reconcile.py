@@ -17,7 +17,7 @@ from odoo.addons.sicantik_base.guards import guard
 
 from ..lib import entities as ents
 from ..lib import normalize as nz
-from ..lib.source import Source, SourceError
+from ..lib.source import SourceError
 
 #: ids listed per category (counts are always complete)
 LIST_LIMIT = 200
@@ -26,14 +26,11 @@ LIST_LIMIT = 200
 def reconcile_env(env, batch=5000):
     """Compare the configured SICANTIK with Odoo; a JSON-able dict per entity."""
     sync = env["sicantik.sync"]
-    url = sync._source_url()
-    if not url:
-        raise SourceError(_("No SICANTIK MySQL URL configured"))
     tz = sync._tz()
     cr = env.cr
     env.flush_all()
     report = {}
-    with Source(url) as src:
+    with sync._open_source() as src:
         for entity in ents.ALL:
             table = env[entity.model]._table
             res = {
