@@ -37,7 +37,9 @@ class SicantikUnit(models.Model):
         for unit in self:
             unit.permit_count = counts.get(unit.id, 0)
 
+    @guard("admin")
     def write(self, vals):
+        # the guard also refuses an empty recordset, which the ORM would accept
         if not self.env.su and set(vals) - {"user_ids"}:
             # the sync writes through SQL; SICANTIK owns everything else
             raise UserError(
