@@ -27,6 +27,16 @@ State machine (the "why" of each step)::
   the chatter and the audit trail with their name).
 * **The passphrase** (or the one-time code) only ever exists as the argument
   of :meth:`_sign_with_secret` (see the wizard for how it arrives there).
+* **Who may act.**  Every action is an RPC endpoint, so each one is guarded by
+  group (:func:`~odoo.addons.sicantik_base.guards.guard`) and then checked per
+  record: approving, signing and deciding a reconciliation belong to the
+  request's official, who must be the permit's designated signer
+  (:meth:`_designated_signers`); every action also requires the permit's unit
+  to be one of the user's units (users without a unit act on all).
+* **A signed file is bound only if it extends the original** (PAdES appends
+  the signature): whatever its source — our signing call, a kept copy, the v1
+  download — :meth:`_store_signed` refuses a file that is not this request's
+  original plus a signature covering it (``lib/incremental.py``).
 """
 
 import base64
@@ -40,12 +50,13 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.sicantik_base.guards import guard
 from odoo.addons.sicantik_base.lib import settings
 
 from ..lib import batch as bsre_batch
-from ..lib import stamp
+from ..lib import incremental, stamp
 from ..lib.client import SignatureProperties
 from ..lib.errors import BsreError
 from . import services
@@ -186,6 +197,59 @@ class SicantikSignatureRequest(models.Model):
                 request.state in ("waiting_approval", "approved", "outcome_unknown")
             )
 
+    # ------------------------------------------------------------ signers
+    def _designated_signers(self):
+        """The users who may approve and sign this request.
+
+        The user linked (``res.users.sicantik_official_id``) to the official
+        the permit names as signatory — nobody else.  Delegations (a later
+        workflow feature) extend this method; until then there are none.
+        """
+        self.ensure_one()
+        official = self.sudo().document_id.permit_id.official_id
+        if not official:
+            return self.env["res.users"]
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search([("sicantik_official_id", "=", official.id)])
+        )
+
+    @api.constrains("official_id", "document_id")
+    def _check_official_designated(self):
+        """A request names the permit's designated signer, or it does not exist:
+        an officer cannot route a permit to an official of their choosing."""
+        for request in self:
+            if request.official_id in request._designated_signers():
+                continue
+            permit = request.sudo().document_id.permit_id
+            if not permit.official_id:
+                raise ValidationError(
+                    _(
+                        "Permit %(permit)s names no signing official; it cannot "
+                        "be sent for signature.",
+                        permit=permit.display_name,
+                    )
+                )
+            raise ValidationError(
+                _(
+                    "%(user)s is not the signing official of permit %(permit)s "
+                    "(%(official)s). Only the official named by the permit may "
+                    "sign it; an administrator links each official to a user.",
+                    user=request.official_id.name,
+                    permit=permit.display_name,
+                    official=permit.official_id.name,
+                )
+            )
+
+    @api.onchange("document_id")
+    def _onchange_document_id_official(self):
+        for request in self:
+            if request.document_id:
+                signers = request._designated_signers()
+                if len(signers) == 1:
+                    request.official_id = signers.id
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -202,7 +266,9 @@ class SicantikSignatureRequest(models.Model):
                     self.env["ir.sequence"].next_by_code("sicantik.signature.request")
                     or "/"
                 )
-        return super().create(vals_list)
+        requests = super().create(vals_list)
+        requests._check_unit()
+        return requests
 
     # ------------------------------------------------------------ protection
     def write(self, vals):
@@ -248,11 +314,44 @@ class SicantikSignatureRequest(models.Model):
                 )
             )
 
+    def _check_unit(self):
+        """The permit's unit must be one of the user's units.
+
+        Users without a unit act on every request (offices that never set up
+        units keep working), administrators on all; the record rules hide the
+        same rows, this check also covers the records an RPC caller names by
+        id.
+        """
+        if self.env.su or self.env.user.has_group("sicantik_base.group_admin"):
+            return
+        units = self.env.user.sudo().sicantik_unit_ids
+        if not units:
+            return
+        outside = self.sudo().filtered(
+            lambda r: r.document_id.permit_id.unit_id
+            and r.document_id.permit_id.unit_id not in units
+        )
+        if outside:
+            raise AccessError(
+                _("%(name)s belongs to another unit.", name=outside[0].name)
+            )
+
     def _check_official(self):
+        """The user is the request's official *and* the permit's designated
+        signer (the permit's official may have changed since the request was
+        made), in the permit's unit."""
         if self.env.su:
             return
-        if self.filtered(lambda r: r.official_id != self.env.user):
-            raise AccessError(_("Only the signing official of a request can do this."))
+        user = self.env.user
+        for request in self:
+            if request.official_id != user or user not in request._designated_signers():
+                raise AccessError(
+                    _(
+                        "Only the signing official of %(name)s can do this.",
+                        name=request.name,
+                    )
+                )
+        self._check_unit()
 
     def _audit(self, action, summary, details=None):
         audit = self.env["sicantik.audit.event"]
@@ -290,8 +389,11 @@ class SicantikSignatureRequest(models.Model):
                     feedback=feedback
                 )
 
+    @guard("petugas")
     def action_submit(self):
+        self._check_unit()
         self._check_state("draft")
+        self._check_official_designated()
         for request in self:
             if request.document_id.state != "stored":
                 raise UserError(
@@ -313,28 +415,33 @@ class SicantikSignatureRequest(models.Model):
         self._audit("sign.request", "signature requested")
         return True
 
+    @guard("pejabat")
     def action_approve(self):
-        self._check_state("waiting_approval")
         self._check_official()
+        self._check_state("waiting_approval")
         self._write_internal({"state": "approved"})
         self._close_activities(_("Approved"))
         self._schedule(_("Sign the approved permit document"))
         self._audit("sign.approve", "signature approved by the official")
         return True
 
+    @guard("petugas")
     def action_cancel(self):
+        self._check_unit()
         self._check_state("draft", "waiting_approval", "approved", "failed")
         self.activity_unlink(["mail.mail_activity_data_todo"])
         self._write_internal({"state": "cancelled"})
         return True
 
+    @guard("pejabat")
     def action_retry(self):
         """A definite failure (nothing was signed) may be signed again."""
-        self._check_state("failed")
         self._check_official()
+        self._check_state("failed")
         self._write_internal({"state": "approved", "error_message": False})
         return True
 
+    @guard("pejabat")
     def action_open_sign_wizard(self):
         requests = self.filtered(lambda r: r.state == "approved")
         if not requests:
@@ -358,8 +465,11 @@ class SicantikSignatureRequest(models.Model):
         (see :meth:`_record_result`), or the v1 one-time download by
         ``id_dokumen``; BSrE has no lookup by document.  Without evidence the
         official decides with :meth:`action_reconcile_not_signed` or
-        :meth:`action_reconcile_failed`.
+        :meth:`action_reconcile_failed`.  A kept copy is only evidence if it
+        extends the request's original (anyone who may edit the request can
+        attach files to it); one that does not is refused, never bound.
         """
+        self._check_unit()
         self._check_state("outcome_unknown", "signing")
         self._check_stale_signing()
         recovered = self.env[self._name]
@@ -371,11 +481,21 @@ class SicantikSignatureRequest(models.Model):
                     ("res_id", "=", request.id),
                     ("name", "=like", UNSAVED_PREFIX + "%"),
                 ],
-                limit=1,
+                order="id",
             )
             if kept:
-                request._store_signed(kept.raw, request.bsre_document_id)
-                kept.unlink()
+                match = kept.filtered(lambda a, r=request: r._extends_original(a.raw))
+                if not match:
+                    raise UserError(
+                        _(
+                            "The file kept for %(name)s is not this request's "
+                            "original document with a signature appended; it was "
+                            "not accepted.",
+                            name=request.name,
+                        )
+                    )
+                request._store_signed(match[0].raw, request.bsre_document_id)
+                match[0].unlink()
                 recovered |= request
                 continue
             if not request.bsre_document_id:
@@ -407,10 +527,11 @@ class SicantikSignatureRequest(models.Model):
         ):
             raise UserError(_("This request is being signed right now."))
 
+    @guard("pejabat")
     def action_reconcile_not_signed(self):
         """The official checked BSrE and confirms nothing was signed."""
-        self._check_state("outcome_unknown")
         self._check_official()
+        self._check_state("outcome_unknown")
         self._write_internal({"state": "approved", "error_message": False})
         for request in self:
             request._chatter().message_post(
@@ -423,7 +544,10 @@ class SicantikSignatureRequest(models.Model):
         self._audit("sign.result", "reconciled: official confirmed not signed")
         return True
 
+    @guard("pejabat")
     def action_reconcile_failed(self):
+        """Only the official: a request marked failed may be signed again."""
+        self._check_official()
         self._check_state("outcome_unknown")
         self._write_internal({"state": "failed"})
         self._audit("sign.result", "reconciled: marked failed")
@@ -675,9 +799,32 @@ class SicantikSignatureRequest(models.Model):
             cr.commit()  # pylint: disable=invalid-commit
         return (item.key, item.state, message)
 
-    def _store_signed(self, data, id_dokumen=None, warning=None):
-        """Signed bytes → new encrypted document version + public summary."""
+    def _extends_original(self, data):
+        """Is ``data`` this request's original plus an appended signature?"""
         self.ensure_one()
+        try:
+            incremental.check_appended(self._document_bytes(), data)
+        except incremental.NotAppendedSignature as exc:
+            _logger.warning("signed file refused for %s: %s", self.name, exc.reason)
+            return False
+        return True
+
+    def _store_signed(self, data, id_dokumen=None, warning=None):
+        """Signed bytes → new encrypted document version + public summary.
+
+        Refused unless the bytes extend this request's original (see the
+        module docstring): whatever the caller, a file signed for another
+        permit is never stored as this permit's signed version.
+        """
+        self.ensure_one()
+        if not self._extends_original(data):
+            raise UserError(
+                _(
+                    "The signed file of %(name)s is not this request's original "
+                    "document with a signature appended; it was not accepted.",
+                    name=self.name,
+                )
+            )
         documents = self.env["sicantik.document"].sudo()
         permit = self.document_id.permit_id
         had_signed = documents.search_count(

@@ -1,2 +1,3 @@
 from . import test_flow, test_passphrase, test_public
 from . import test_otp
+from . import test_integrity
