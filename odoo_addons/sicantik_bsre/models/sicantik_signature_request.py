@@ -3,6 +3,7 @@
 State machine (the "why" of each step)::
 
     draft ─submit→ waiting_approval ─approve→ approved ─(wizard)→ signing
+    waiting_approval ─reject→ draft (the official declines; the officer fixes)
     signing → signed | failed | outcome_unknown
     outcome_unknown ─reconcile→ signed (evidence found) | approved (official
         confirms nothing was signed) | failed
@@ -194,7 +195,8 @@ class SicantikSignatureRequest(models.Model):
     def _compute_is_my_turn(self):
         for request in self:
             request.is_my_turn = request.official_id == self.env.user and (
-                request.state in ("waiting_approval", "approved", "outcome_unknown")
+                request.state
+                in ("waiting_approval", "approved", "outcome_unknown", "failed")
             )
 
     # ------------------------------------------------------------ signers
@@ -423,6 +425,24 @@ class SicantikSignatureRequest(models.Model):
         self._close_activities(_("Approved"))
         self._schedule(_("Sign the approved permit document"))
         self._audit("sign.approve", "signature approved by the official")
+        return True
+
+    @guard("pejabat")
+    def action_reject(self):
+        """The official declines to sign (wrong document, permit not ready):
+        back to draft for the officer, with the official's name on record."""
+        self._check_official()
+        self._check_state("waiting_approval")
+        self._write_internal({"state": "draft"})
+        self._close_activities(_("Rejected"))
+        for request in self:
+            request._chatter().message_post(
+                body=_(
+                    "%(user)s rejected the signature request; it is back in draft.",
+                    user=self.env.user.name,
+                )
+            )
+        self._audit("sign.reject", "signature rejected by the official")
         return True
 
     @guard("petugas")
@@ -691,7 +711,7 @@ class SicantikSignatureRequest(models.Model):
             workers=services.int_param(self.env, "batch_workers"),
             totp=totp,
         ):
-            results.append(self._record_result(item, batch_id))
+            results.append(self._record_result(item, batch_id, inputs[item.key]))
         self.invalidate_recordset()
         return results
 
@@ -728,7 +748,7 @@ class SicantikSignatureRequest(models.Model):
         )
         return message
 
-    def _record_result(self, item, batch_id):
+    def _record_result(self, item, batch_id, original=None):
         """Write one document's outcome in its own committed transaction.
 
         A signed file that cannot be stored (S3 refusing, a bug) must not be
@@ -737,7 +757,7 @@ class SicantikSignatureRequest(models.Model):
         ``outcome_unknown``; :meth:`action_reconcile` stores them later.
         """
         try:
-            return self._record_result_once(item, batch_id)
+            return self._record_result_once(item, batch_id, original)
         except Exception:
             if item.state != "signed":
                 raise
@@ -769,11 +789,13 @@ class SicantikSignatureRequest(models.Model):
                 cr.commit()  # pylint: disable=invalid-commit
             return (item.key, "outcome_unknown", message)
 
-    def _record_result_once(self, item, batch_id):
+    def _record_result_once(self, item, batch_id, original=None):
         with self.env.registry.cursor() as cr:
             request = self.env(cr=cr)[self._name].browse(item.key)
             if item.state == "signed":
-                request._store_signed(item.signed, item.id_dokumen, item.warning)
+                request._store_signed(
+                    item.signed, item.id_dokumen, item.warning, original=original
+                )
                 message = _("Signed")
             elif item.state == "skipped":
                 request._write_internal({"state": "approved"})
@@ -799,17 +821,23 @@ class SicantikSignatureRequest(models.Model):
             cr.commit()  # pylint: disable=invalid-commit
         return (item.key, item.state, message)
 
-    def _extends_original(self, data):
-        """Is ``data`` this request's original plus an appended signature?"""
+    def _extends_original(self, data, original=None):
+        """Is ``data`` this request's original plus an appended signature?
+
+        ``original``: the bytes just sent to BSrE, when the caller has them
+        (saves reading the original back from S3 for every signed document).
+        """
         self.ensure_one()
+        if original is None:
+            original = self._document_bytes()
         try:
-            incremental.check_appended(self._document_bytes(), data)
+            incremental.check_appended(original, data)
         except incremental.NotAppendedSignature as exc:
             _logger.warning("signed file refused for %s: %s", self.name, exc.reason)
             return False
         return True
 
-    def _store_signed(self, data, id_dokumen=None, warning=None):
+    def _store_signed(self, data, id_dokumen=None, warning=None, original=None):
         """Signed bytes → new encrypted document version + public summary.
 
         Refused unless the bytes extend this request's original (see the
@@ -817,7 +845,7 @@ class SicantikSignatureRequest(models.Model):
         permit is never stored as this permit's signed version.
         """
         self.ensure_one()
-        if not self._extends_original(data):
+        if not self._extends_original(data, original):
             raise UserError(
                 _(
                     "The signed file of %(name)s is not this request's original "

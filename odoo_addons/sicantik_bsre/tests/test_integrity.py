@@ -56,8 +56,9 @@ class TestWhoMaySign(BsreCase):
         """Another signing official calls every official action of a request
         that is not theirs: each one is refused and nothing changes."""
         waiting = self.make_request(approve=False).with_user(self.expired_official)
-        with self.assertRaises(AccessError):
-            waiting.action_approve()
+        for method in ("action_approve", "action_reject"):
+            with self.assertRaises(AccessError):
+                getattr(waiting, method)()
         approved = self.make_request().with_user(self.expired_official)
         with self.assertRaises(AccessError):
             approved.action_open_sign_wizard()
@@ -73,8 +74,9 @@ class TestWhoMaySign(BsreCase):
             with self.assertRaises(AccessError):
                 getattr(unknown.with_user(self.expired_official), method)()
         # An officer is not an official at all: the guard stops them first.
-        with self.assertRaises(AccessError):
-            waiting.with_user(self.petugas).action_approve()
+        for method in ("action_approve", "action_reject"):
+            with self.assertRaises(AccessError):
+                getattr(waiting.with_user(self.petugas), method)()
         self.assertEqual(
             (waiting.state, approved.state, failed.state, unknown.state),
             ("waiting_approval", "approved", "failed", "outcome_unknown"),
@@ -85,6 +87,10 @@ class TestWhoMaySign(BsreCase):
         self.assertEqual(waiting.state, "approved")
         unknown.action_reconcile_failed()
         self.assertEqual(unknown.state, "failed")
+        rejected = self.make_request(approve=False)
+        rejected.action_reject()
+        self.assertEqual(rejected.state, "draft")
+        self.assertFalse(rejected.activity_ids)
 
     def test_wrong_official_over_rpc(self):
         """The same attack through ``/web/dataset/call_kw``, as a browser
@@ -343,7 +349,9 @@ class TestSendOtpKeepsThePassphrase(BsreCase):
                 "sicantik_bsre_send_otp_after_passphrase",
                 login="bsre_official",
             )
-        self.assertTrue([m for m in self.sandbox.outbox() if m["purpose"] == "sign"])
+        self.assertTrue(
+            [m for m in self.sandbox.outbox() if m.get("purpose") == "sign"]
+        )
         self.assertTrue([line for line in lines if "web_save" in line])
         self.assertFalse([line for line in lines if ISSUE_PASSPHRASE in line])
         self.env.cr.execute("SELECT * FROM sicantik_sign_wizard")
