@@ -297,7 +297,11 @@ class SicantikSignatureRequest(models.Model):
                 raise UserError(
                     _("The document and the official can only change in draft.")
                 )
-        return super().write(vals)
+        result = super().write(vals)
+        if "document_id" in vals:
+            # The record rules checked the old permit; the new one counts too.
+            self._check_unit()
+        return result
 
     def _write_internal(self, vals):
         """Write workflow fields; tracking and chatter keep the real author."""

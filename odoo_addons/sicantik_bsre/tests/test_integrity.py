@@ -191,6 +191,17 @@ class TestUnitIsolation(BsreCase):
         doc_b, _data = self.make_document(self.make_permit(unit_id=self.unit_b.id))
         with self.assertRaises(AccessError):
             requests.create({"document_id": doc_b.id, "official_id": self.official.id})
+        # Nor move a draft of unit A onto it.
+        draft_a = requests.create(
+            {
+                "document_id": self.make_document(
+                    self.make_permit(unit_id=self.unit_a.id)
+                )[0].id,
+                "official_id": self.official.id,
+            }
+        )
+        with self.assertRaises(AccessError):
+            draft_a.write({"document_id": doc_b.id})
         # Public summaries of unit B are hidden from the officer of unit A.
         summaries = self.env["sicantik.verification"].with_user(self.officer_a)
         self.assertFalse(summaries.search([("permit_id.unit_id", "=", self.unit_b.id)]))
