@@ -507,21 +507,26 @@ class SicantikSignatureRequest(models.Model):
                 ],
                 order="id",
             )
-            if kept:
-                match = kept.filtered(lambda a, r=request: r._extends_original(a.raw))
-                if not match:
-                    raise UserError(
-                        _(
-                            "The file kept for %(name)s is not this request's "
-                            "original document with a signature appended; it was "
-                            "not accepted.",
-                            name=request.name,
-                        )
-                    )
-                request._store_signed(match[0].raw, request.bsre_document_id)
-                match[0].unlink()
+            original = request._document_bytes() if kept else None
+            match = kept.filtered(
+                lambda a, r=request, o=original: r._extends_original(a.raw, o)
+            )[:1]
+            if match:
+                request._store_signed(
+                    match.raw, request.bsre_document_id, None, original
+                )
+                match.unlink()
                 recovered |= request
                 continue
+            if kept and not request.bsre_document_id:
+                raise UserError(
+                    _(
+                        "The file kept for %(name)s is not this request's "
+                        "original document with a signature appended; it was "
+                        "not accepted.",
+                        name=request.name,
+                    )
+                )
             if not request.bsre_document_id:
                 request._chatter().message_post(
                     body=_(
