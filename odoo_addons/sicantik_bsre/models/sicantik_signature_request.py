@@ -281,6 +281,9 @@ class SicantikSignatureRequest(models.Model):
         superuser mode, which no RPC client can request); otherwise a plain
         ``write`` over RPC could skip the approval or forge a signed state.
         """
+        # Access rights also for an empty recordset (``write([], …)`` over RPC
+        # would otherwise return True for anyone).
+        self.check_access("write")
         if not self.env.su:
             protected = PROTECTED_FIELDS.intersection(vals)
             if protected:
@@ -482,6 +485,7 @@ class SicantikSignatureRequest(models.Model):
         }
 
     # ----------------------------------------------------------- reconcile
+    @guard("petugas")
     def action_reconcile(self):
         """Look for evidence of the signed output; report what was found.
 

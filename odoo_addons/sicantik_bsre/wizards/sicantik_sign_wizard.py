@@ -106,6 +106,7 @@ class SicantikSignWizard(models.TransientModel):
         return wizards
 
     def write(self, vals):
+        self.check_access("write")  # an empty recordset included
         vals = {k: v for k, v in vals.items() if k not in SECRET_FIELDS}
         return super().write(vals)
 
