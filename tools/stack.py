@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -545,6 +546,29 @@ def ensure_pg_role(conf):
     )
 
 
+def pg_superuser_dsn(conf):
+    """A superuser DSN for sicantik_audit's lockdown test, or None.
+
+    ``SICANTIK_AUDIT_LOCKDOWN_DSN`` when set, else ``postgres`` on Odoo's
+    server when it lets us in without a password (local trust); the test is
+    skipped without one.
+    """
+    import psycopg2
+
+    dsn = os.environ.get("SICANTIK_AUDIT_LOCKDOWN_DSN")
+    if dsn:
+        return dsn
+    params = pg_params(conf)
+    dsn = f"postgresql://postgres@{params['host']}:{params['port']}/postgres"
+    try:
+        with contextlib.closing(psycopg2.connect(dsn, connect_timeout=3)) as conn:
+            with conn.cursor() as cur:
+                cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                return dsn if cur.fetchone()[0] else None
+    except psycopg2.Error:
+        return None
+
+
 def pg_database_exists(conf, name):
     with contextlib.closing(pg_connect(conf)) as conn, conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
@@ -678,13 +702,16 @@ def cmd_test(args):
                 ),
                 "SICANTIK_TEST_OUTPUT": str(out),
                 "SICANTIK_TEST_ODOO_DB": odoo_db,
-                # Required by sicantik_audit (no fallback): one per run.
-                "SICANTIK_AUDIT_SALT": os.environ.get("SICANTIK_AUDIT_SALT")
-                or f"audit-salt-{run_id}",
-                "SICANTIK_AUDIT_ANCHOR_KEY": os.environ.get("SICANTIK_AUDIT_ANCHOR_KEY")
-                or f"audit-anchor-key-{run_id}",
+                # The verify routes refuse to run without a salt (no fallback).
+                "SICANTIK_VERIFY_SALT": secrets.token_hex(16),
+                # So does sicantik_audit (visitor keys, anchors): one per run.
+                "SICANTIK_AUDIT_SALT": secrets.token_hex(16),
+                "SICANTIK_AUDIT_ANCHOR_KEY": secrets.token_hex(32),
             }
         )
+        lockdown_dsn = pg_superuser_dsn(conf)
+        if lockdown_dsn:
+            env_extra["SICANTIK_AUDIT_LOCKDOWN_DSN"] = lockdown_dsn
         env = odoo_env(env_extra)
         names = args.addons.split(",") if args.addons else our_addons()
         addons = ",".join(names)
@@ -831,10 +858,23 @@ def cmd_run(args):
                 mysql_db, args.permits, 1, True, upload_root, pdf_limit=args.permits
             )
         create_readonly_user(mysql_db, mysql_url.username, mysql_url.password)
-        env = odoo_env()
-        # Required by sicantik_audit (no fallback); local values for `make run`.
-        env.setdefault("SICANTIK_AUDIT_SALT", "local-dev-audit-salt")
-        env.setdefault("SICANTIK_AUDIT_ANCHOR_KEY", "local-dev-audit-anchor-key")
+        # The verify routes refuse to run without a salt (no fallback); a
+        # configured one wins, else a fresh one per run (rate-limit keys only).
+        # sicantik_audit needs its salt and anchor key too, stable between
+        # runs (yesterday's anchors must still verify): local defaults.
+        env = odoo_env(
+            {
+                "SICANTIK_VERIFY_SALT": setting(
+                    conf, "sicantik_verify_salt", secrets.token_hex(16)
+                ),
+                "SICANTIK_AUDIT_SALT": setting(
+                    conf, "sicantik_audit_salt", "local-dev-audit-salt"
+                ),
+                "SICANTIK_AUDIT_ANCHOR_KEY": setting(
+                    conf, "sicantik_audit_anchor_key", "local-dev-audit-anchor-key"
+                ),
+            }
+        )
         names = args.addons.split(",") if args.addons else our_addons()
         if not pg_database_exists(conf, db):
             log(f"creating Odoo database {db} with {', '.join(names)} (Indonesian)")
