@@ -563,7 +563,9 @@ def pg_superuser_dsn(conf):
     try:
         with contextlib.closing(psycopg2.connect(dsn, connect_timeout=3)) as conn:
             with conn.cursor() as cur:
-                cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                cur.execute(
+                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+                )
                 return dsn if cur.fetchone()[0] else None
     except psycopg2.Error:
         return None
