@@ -73,7 +73,9 @@ class TestUninstall(TransactionCase):
         (anchor_key,) = self.store.list_keys("anchors")
         self.assertEqual(self.store.get_anchor(anchor_key)["hash"], head.hash)
 
-    @mute_logger("odoo.addons.sicantik_audit.models.audit_chain")
+    @mute_logger(
+        "odoo.addons.sicantik_audit.models.audit_chain", "urllib3.connectionpool"
+    )
     def test_uninstall_refused_when_s3_is_down(self):
         with patch.dict(os.environ, {"SICANTIK_S3_ENDPOINT": "127.0.0.1:9"}):
             with self.assertRaises(UserError) as caught:
@@ -81,7 +83,9 @@ class TestUninstall(TransactionCase):
         self.assertIn("not uninstalled", str(caught.exception))
         self.assertEqual(self.module.state, "installed")
 
-    @mute_logger("odoo.addons.sicantik_audit.models.audit_chain")
+    @mute_logger(
+        "odoo.addons.sicantik_audit.models.audit_chain", "urllib3.connectionpool"
+    )
     def test_uninstall_of_a_dependency_archives_too(self):
         base = self.env["ir.module.module"].search([("name", "=", "sicantik_base")])
         with patch.dict(os.environ, {"SICANTIK_S3_ENDPOINT": "127.0.0.1:9"}):
