@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Odoo 18's source is not on PyPI: README.md says how to put it here.
-ODOO_SRC ?= /opt/odoo/18.0
+# Odoo 18's source is not on PyPI: `make run`/`make test` fetch it into .odoo/18.0
+# when neither ODOO_SRC nor an existing checkout has it (README.md, "Odoo 18 source").
+ODOO_SRC ?= $(shell python3 tools/stack.py odoo-src)
 export ODOO_SRC
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
 VENV ?= .venv
@@ -21,11 +22,7 @@ help:
 	@echo "make bench  - benchmarks, printed beside their baselines"
 
 check-odoo:
-	@test -f "$(ODOO_SRC)/odoo-bin" && test -f "$(ODOO_SRC)/odoo/release.py" || { \
-	  echo "Odoo 18 source not found in $(ODOO_SRC)."; \
-	  echo "Fetch it once:  git clone -b 18.0 --depth 1 https://github.com/odoo/odoo.git $(ODOO_SRC)"; \
-	  echo "or point ODOO_SRC at an existing Odoo 18 checkout:  make test ODOO_SRC=/path/to/odoo"; \
-	  exit 2; }
+	@python3 tools/stack.py check-odoo --fetch >/dev/null
 
 venv: $(STAMP)
 

@@ -17,9 +17,11 @@ addresses come from ``odoo.conf`` and can be overridden by the environment:
   ``SICANTIK_MYSQL_ADMIN_URL`` (default ``mysql+pymysql://root@127.0.0.1:3306/``);
 - Redis: ``sicantik_redis_url``.
 
-Odoo 18's source is not a package on PyPI: it is looked up in ``$ODOO_SRC``
-(default ``/opt/odoo/18.0``) and the script stops at once, with the command that
-fetches it, when it is missing.
+Odoo 18's source is not a package on PyPI: it is looked up in ``$ODOO_SRC``,
+else in the project's ``.odoo/18.0`` or the machine's ``/opt/odoo/18.0``;
+``check-odoo --fetch`` (run by ``make run``/``make test``) shallow-clones it into
+the project when it is missing, and stops loudly, with the command to run by
+hand, when that fails.
 """
 
 import argparse
@@ -29,6 +31,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -45,16 +48,24 @@ ADDONS = ROOT / "odoo_addons"
 # configuration the image's entrypoint rendered: SICANTIK_ODOO_CONF points there.
 CONF = Path(os.environ.get("SICANTIK_ODOO_CONF") or ROOT / "odoo.conf")
 LOCAL = ROOT / ".local"
-DEFAULT_ODOO_SRC = "/opt/odoo/18.0"
+#: Where Odoo's source is looked for when ``ODOO_SRC`` is not set: a checkout
+#: inside the project (where ``make run``/``make test`` fetch it), then a
+#: machine-wide one.
+LOCAL_ODOO_SRC = ROOT / ".odoo" / "18.0"
+SYSTEM_ODOO_SRC = Path("/opt/odoo/18.0")
+ODOO_GIT_URL = "https://github.com/odoo/odoo.git"
+ODOO_BRANCH = "18.0"
 ODOO_HELP = """\
-Odoo 18 source not found in {src}.
+Odoo 18 source not found in {src}{why}.
 
-SICANTIK Companion runs on Odoo 18 Community, which is not on PyPI. Put its
-source there once (or point ODOO_SRC at an existing checkout):
+SICANTIK Companion runs on Odoo 18 Community, which is not on PyPI. `make run`
+and `make test` fetch it themselves (a shallow clone of branch {branch} from
+ODOO_GIT_URL, default {url}); when that is impossible, put it there by hand:
 
-    git clone -b 18.0 --depth 1 https://github.com/odoo/odoo.git {src}
+    git clone -b {branch} --depth 1 {url} {src}
 
-then run the command again. (`export ODOO_SRC=/path/to/odoo` to use another folder.)
+or point ODOO_SRC at an existing checkout (`export ODOO_SRC=/path/to/odoo`), or
+ODOO_GIT_URL at a mirror of your own, and run the command again.
 """
 
 
@@ -67,10 +78,81 @@ def die(msg, code=2):
     sys.exit(code)
 
 
+def _is_odoo(src):
+    return (src / "odoo-bin").is_file() and (src / "odoo" / "release.py").is_file()
+
+
+def odoo_src_candidate():
+    """The folder Odoo is (or will be fetched) in: ``ODOO_SRC``, else the first
+    existing of the project's and the machine's checkout, else the project's."""
+    explicit = os.environ.get("ODOO_SRC")
+    if explicit:
+        return Path(explicit)
+    for src in (LOCAL_ODOO_SRC, SYSTEM_ODOO_SRC):
+        if _is_odoo(src):
+            return src
+    return LOCAL_ODOO_SRC
+
+
 def odoo_src():
-    src = Path(os.environ.get("ODOO_SRC") or DEFAULT_ODOO_SRC)
-    if not (src / "odoo-bin").is_file() or not (src / "odoo" / "release.py").is_file():
-        die(ODOO_HELP.format(src=src))
+    src = odoo_src_candidate()
+    if not _is_odoo(src):
+        die(_odoo_help(src))
+    return src
+
+
+def _odoo_help(src, why=""):
+    return ODOO_HELP.format(
+        src=src,
+        why=why,
+        branch=os.environ.get("ODOO_BRANCH") or ODOO_BRANCH,
+        url=os.environ.get("ODOO_GIT_URL") or ODOO_GIT_URL,
+    )
+
+
+def fetch_odoo(src):
+    """Shallow-clone Odoo into ``src``; nothing is left behind on failure.
+
+    The clone goes to a sibling folder that is renamed into place only once it
+    is complete, so an interrupted fetch never looks like a checkout.
+    """
+    url = os.environ.get("ODOO_GIT_URL") or ODOO_GIT_URL
+    branch = os.environ.get("ODOO_BRANCH") or ODOO_BRANCH
+    src.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{src.name}-", dir=src.parent))
+    # stderr: `make` keeps stdout (the path) quiet, the user sees the fetch
+    print(
+        f"[stack] fetching Odoo {branch} from {url} into {src} (shallow clone)",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        proc = subprocess.run(
+            [
+                "git",
+                "clone",
+                "--quiet",
+                "--depth",
+                "1",
+                "--branch",
+                branch,
+                url,
+                str(partial / "src"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode or not _is_odoo(partial / "src"):
+            reason = (proc.stderr or "").strip().splitlines()[-1:] or [
+                "the clone has no odoo-bin/odoo/release.py"
+            ]
+            die(_odoo_help(src, f" (fetching it failed: {reason[0]})"))
+        if src.exists() and not any(src.iterdir()):
+            src.rmdir()
+        (partial / "src").rename(src)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
     return src
 
 
@@ -465,6 +547,31 @@ def ensure_pg_role(conf):
     )
 
 
+def pg_superuser_dsn(conf):
+    """A superuser DSN for sicantik_audit's lockdown test, or None.
+
+    ``SICANTIK_AUDIT_LOCKDOWN_DSN`` when set, else ``postgres`` on Odoo's
+    server when it lets us in without a password (local trust); the test is
+    skipped without one.
+    """
+    import psycopg2
+
+    dsn = os.environ.get("SICANTIK_AUDIT_LOCKDOWN_DSN")
+    if dsn:
+        return dsn
+    params = pg_params(conf)
+    dsn = f"postgresql://postgres@{params['host']}:{params['port']}/postgres"
+    try:
+        with contextlib.closing(psycopg2.connect(dsn, connect_timeout=3)) as conn:
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+                )
+                return dsn if cur.fetchone()[0] else None
+    except psycopg2.Error:
+        return None
+
+
 def pg_database_exists(conf, name):
     with contextlib.closing(pg_connect(conf)) as conn, conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
@@ -598,6 +705,11 @@ def cmd_test(args):
                 ),
                 "SICANTIK_TEST_OUTPUT": str(out),
                 "SICANTIK_TEST_ODOO_DB": odoo_db,
+                # The verify routes refuse to run without a salt (no fallback).
+                "SICANTIK_VERIFY_SALT": secrets.token_hex(16),
+                # So does sicantik_audit (visitor keys, anchors): one per run.
+                "SICANTIK_AUDIT_SALT": secrets.token_hex(16),
+                "SICANTIK_AUDIT_ANCHOR_KEY": secrets.token_hex(32),
                 # every document version is encrypted at rest: a throw-away key
                 "SICANTIK_DOC_KEY": os.environ.get("SICANTIK_DOC_KEY")
                 or base64.b64encode(os.urandom(32)).decode(),
@@ -605,10 +717,13 @@ def cmd_test(args):
                 or f"test-{run_id}",
             }
         )
+        lockdown_dsn = pg_superuser_dsn(conf)
+        if lockdown_dsn:
+            env_extra["SICANTIK_AUDIT_LOCKDOWN_DSN"] = lockdown_dsn
         env = odoo_env(env_extra)
         names = args.addons.split(",") if args.addons else our_addons()
         addons = ",".join(names)
-        tags = ",".join(f"/{name}" for name in names)
+        tags = args.test_tags or ",".join(f"/{name}" for name in names)
         drop_pg_database(conf, odoo_db)
         testing = [] if args.skip_odoo else ["--test-enable", f"--test-tags={tags}"]
         log(
@@ -751,7 +866,23 @@ def cmd_run(args):
                 mysql_db, args.permits, 1, True, upload_root, pdf_limit=args.permits
             )
         create_readonly_user(mysql_db, mysql_url.username, mysql_url.password)
-        env = odoo_env()
+        # The verify routes refuse to run without a salt (no fallback); a
+        # configured one wins, else a fresh one per run (rate-limit keys only).
+        # sicantik_audit needs its salt and anchor key too, stable between
+        # runs (yesterday's anchors must still verify): local defaults.
+        env = odoo_env(
+            {
+                "SICANTIK_VERIFY_SALT": setting(
+                    conf, "sicantik_verify_salt", secrets.token_hex(16)
+                ),
+                "SICANTIK_AUDIT_SALT": setting(
+                    conf, "sicantik_audit_salt", "local-dev-audit-salt"
+                ),
+                "SICANTIK_AUDIT_ANCHOR_KEY": setting(
+                    conf, "sicantik_audit_anchor_key", "local-dev-audit-anchor-key"
+                ),
+            }
+        )
         names = args.addons.split(",") if args.addons else our_addons()
         if not pg_database_exists(conf, db):
             log(f"creating Odoo database {db} with {', '.join(names)} (Indonesian)")
@@ -851,9 +982,18 @@ def cmd_services(args):
             service.stop()
 
 
-def cmd_check_odoo(_args):
-    src = odoo_src()
+def cmd_check_odoo(args):
+    src = odoo_src_candidate()
+    if not _is_odoo(src):
+        if not args.fetch:
+            die(_odoo_help(src))
+        fetch_odoo(src)
     print(src)
+    return 0
+
+
+def cmd_odoo_src(_args):
+    print(odoo_src_candidate())
     return 0
 
 
@@ -866,6 +1006,9 @@ def main(argv=None):
         "--keep", action="store_true", help="keep databases for debugging"
     )
     p_test.add_argument("--addons", help="comma-separated subset (default: all)")
+    p_test.add_argument(
+        "--test-tags", help="Odoo test tags instead of every test of --addons"
+    )
     p_test.add_argument("--skip-odoo", action="store_true")
     p_test.add_argument("--skip-pytest", action="store_true")
     p_test.add_argument("pytest_args", nargs="*")
@@ -882,7 +1025,12 @@ def main(argv=None):
     p_svc.add_argument("--bucket", default="sicantik-dev")
     p_svc.add_argument("--no-bsre", action="store_true")
     p_svc.set_defaults(func=cmd_services)
-    sub.add_parser("check-odoo").set_defaults(func=cmd_check_odoo)
+    p_check = sub.add_parser("check-odoo", help="find Odoo's source (or fetch it)")
+    p_check.add_argument("--fetch", action="store_true")
+    p_check.set_defaults(func=cmd_check_odoo)
+    sub.add_parser(
+        "odoo-src", help="print where Odoo's source is looked for"
+    ).set_defaults(func=cmd_odoo_src)
     args = parser.parse_args(argv)
     return args.func(args)
 

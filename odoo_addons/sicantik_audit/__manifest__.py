@@ -2,7 +2,7 @@
     "name": "SICANTIK Companion — Audit Trail",
     "summary": "Append-only, hash-chained audit trail with S3 anchors, "
     "verification and archiving retention",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Services/SICANTIK",
     "author": "SICANTIK Companion developers",
     "maintainers": ["sicantik-companion"],
@@ -11,6 +11,7 @@
     "installable": True,
     "depends": ["sicantik_base"],
     "external_dependencies": {"python": ["minio"]},
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",

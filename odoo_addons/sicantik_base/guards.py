@@ -16,7 +16,6 @@ meant to be callable, and by whom (``security/rpc_surface.csv`` of each addon).
 
 import functools
 
-from odoo import _
 from odoo.exceptions import AccessError
 
 #: Shorthands for the SICANTIK groups, usable in :func:`guard` and in the
@@ -42,8 +41,10 @@ def check_groups(env, *names):
     xmlids = group_xmlids(names)
     if any(env.user.has_group(xmlid) for xmlid in xmlids):
         return
+    # env._, not odoo._: the module is found from the caller's frame, and
+    # here that frame has no ``self`` to read the language from.
     raise AccessError(
-        _(
+        env._(
             "You are not allowed to do this (it needs one of: %(what)s).",
             what=", ".join(xmlids),
         )

@@ -2,7 +2,7 @@
     "name": "SICANTIK Companion — Officer",
     "summary": "Dashboard, SLA in working days with SICANTIK's holidays, expiry "
     "reminders (H-90/60/30) and Indonesian formatting for permit officers",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Services/SICANTIK",
     "author": "SICANTIK Companion developers",
     "maintainers": ["sicantik-companion"],
@@ -12,6 +12,7 @@
     "depends": ["sicantik_sync", "sicantik_audit", "mail"],
     "data": [
         "security/ir.model.access.csv",
+        "security/sicantik_officer_security.xml",
         "data/ir_cron.xml",
         "data/mail_template.xml",
         "views/sicantik_permit_views.xml",

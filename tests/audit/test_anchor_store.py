@@ -108,3 +108,26 @@ def test_swapped_archive_detected(store):
         data, info["sha256"], 0, chain.GENESIS, rows[-1][-1]
     )
     assert not result.ok and result.broken_sequence == 1
+
+
+def test_every_version_is_listed(store):
+    """A newer version of an anchor must not hide the older one: the server
+    lists and serves both (a versioned bucket, as Object Lock requires)."""
+    from minio.commonconfig import ENABLED
+    from minio.versioningconfig import VersioningConfig
+
+    store.client.set_bucket_versioning(store.bucket, VersioningConfig(ENABLED))
+    assert store.versioning_enabled()
+    first = store.put_anchor({"sequence": 1, "hash": "a" * 64}, hmac_key="k")
+    forged = anchor_store.seal_anchor({"sequence": 1, "hash": "b" * 64}, "k")
+    store.put_bytes(first["key"], json.dumps(forged).encode(), "application/json")
+    versions = store.list_versions("anchors")
+    assert [v[0] for v in versions] == [first["key"], first["key"]]
+    hashes = [store.get_anchor(key, version)["hash"] for key, version, _m in versions]
+    assert sorted(hashes) == ["a" * 64, "b" * 64]
+    # The plain read returns the newer version: what a verifier must not trust.
+    assert store.get_anchor(first["key"])["hash"] == "b" * 64
+    store.client.remove_object(store.bucket, first["key"])
+    versions = store.list_versions("anchors")
+    assert [v[2] for v in versions].count(True) == 1
+    assert store.list_keys("anchors") == []

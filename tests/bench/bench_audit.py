@@ -197,7 +197,7 @@ def bench_seal_backlog(registry, count):
         events = env["sicantik.audit.event"]
         for i in range(count):
             values = events._audit_values(
-                "bench.backlog", f"backlog {i}", None, {"i": i}, None
+                "bench.backlog", f"backlog {i}", None, {"i": i}
             )
             audit_event.append_event(cr, values)
         # Committed without the post-commit hook: a backlog, as after a crash.

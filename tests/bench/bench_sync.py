@@ -37,6 +37,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 import pymysql
@@ -254,6 +255,12 @@ def main():
             "--reset",
         )
         figures["generate_s"] = round(time.perf_counter() - t0, 1)
+    # the engine reads the configured source only, with a SELECT-only
+    # account (it refuses one that may write): configure the bench's
+    stack.create_readonly_user(SOURCE_DB, "sicantik_bench_ro", "bench-ro-pw")
+    admin = urlsplit(url)
+    netloc = f"sicantik_bench_ro:bench-ro-pw@{admin.hostname}:{admin.port or 3306}"
+    os.environ["SICANTIK_MYSQL_URL"] = urlunsplit(admin._replace(netloc=netloc))
     install_odoo(args.config, args.reuse_odoo)
     source_rows = count_rows(SOURCE_DB)
     figures["source_rows"] = source_rows
@@ -267,7 +274,7 @@ def main():
         sampler = RssSampler()
         sampler.start()
         t0 = time.perf_counter()
-        result = Sync.run_cycle(url=url, commit=True)
+        result = Sync.run_cycle(commit=True)
         sync_s = time.perf_counter() - t0
         sampler.stop_event.set()
         sampler.join()
@@ -295,7 +302,7 @@ def main():
         timings = []
         for _i in range(5):
             t0 = time.perf_counter()
-            Sync.run_cycle(url=url, commit=True)
+            Sync.run_cycle(commit=True)
             timings.append((time.perf_counter() - t0) * 1000)
         figures["no_change_ms"] = round(statistics.median(timings), 1)
 
@@ -316,7 +323,7 @@ def main():
         )
         figures["mutated_applications"] = len(summary["touched_ids"])
         t0 = time.perf_counter()
-        result = Sync.run_cycle(url=url, commit=True)
+        result = Sync.run_cycle(commit=True)
         figures["after_1000_s"] = round(time.perf_counter() - t0, 3)
         figures["after_1000_updated"] = result["run"].updated_count
         figures["after_1000_created"] = result["run"].created_count

@@ -112,6 +112,7 @@ docs = env["sicantik.document"].search([
     ("permit_id.sk_number", "!=", False),
     ("permit_id.company_id", "=", False),
     ("permit_id.applicant_id", "!=", False),
+    ("permit_id.official_id", "!=", False),
 ], order="id")
 chosen = None
 for doc in docs:
@@ -134,7 +135,14 @@ for doc in docs:
             "address": person.address.strip(),
         },
         "holder_masked": mask_name(person.name),
+        # Only the permit's designated official signs: the official plays the
+        # user linked to the permit's signatory, whose position the public page
+        # shows.
+        "signer_position": permit.official_id.position or "",
+        "signer_name": users["pejabat"].name,
     }
+    users["pejabat"].sicantik_official_id = permit.official_id
+    env.cr.commit()
     break
 print("E2E_WORLD " + json.dumps({
     "imported": imported,

@@ -241,6 +241,10 @@ def check_public_page(page, permit):
     text = page.locator("body").inner_text()
     assert permit["sk_number"] in text
     assert permit["holder_masked"] in text
+    # The real signer, with their own position.
+    assert permit["signer_name"] in text
+    if permit.get("signer_position"):
+        assert permit["signer_position"] in text
     html = page.content()
     person = permit["applicant"]
     for private in (person["name"], person["nik"], person["phone"], person["address"]):

@@ -1,4 +1,9 @@
-"""``odoo-bin sicantik_audit <verify|anchor|seal|verify-archive|archive> -d DB``.
+"""``odoo-bin sicantik_audit <action> -d DB``.
+
+Actions: ``verify``, ``anchor``, ``seal``, ``verify-archive``, ``archive``, and
+``lockdown``/``unlock`` (make the audit tables owned by a role Odoo is not, see
+``lib/lockdown.py``; they connect with the superuser DSN of the environment
+variable ``SICANTIK_AUDIT_LOCKDOWN_DSN``, which Odoo itself never needs).
 
 Why a command and not only the button: an external auditor, or a monitoring
 job, must be able to check the trail without a browser and without trusting the
@@ -16,15 +21,68 @@ from odoo.cli import Command
 
 _logger = logging.getLogger(__name__)
 
-ACTIONS = ("verify", "anchor", "seal", "verify-archive", "archive")
-USAGE = (
-    "usage: odoo-bin sicantik_audit {verify|anchor|seal|verify-archive|archive} "
-    "-d DATABASE [odoo options]"
+ACTIONS = (
+    "verify",
+    "anchor",
+    "seal",
+    "verify-archive",
+    "archive",
+    "lockdown",
+    "unlock",
 )
+USAGE = "usage: odoo-bin sicantik_audit {{{}}} -d DATABASE [odoo options]".format(
+    "|".join(ACTIONS)
+)
+#: Who the events of this command are attributed to.
+CLI_NAME = "odoo-bin sicantik_audit"
+
+
+def run_lockdown(env, action, dsn=None):
+    """``lockdown``/``unlock`` the audit tables of ``env``'s database.
+
+    Odoo's role is the one ``env``'s cursor is connected as; the superuser
+    connection comes from ``dsn`` or ``SICANTIK_AUDIT_LOCKDOWN_DSN`` (with the
+    database name replaced by ``env``'s).
+    """
+    import psycopg2
+
+    from odoo.addons.sicantik_base.lib import settings
+
+    from ..lib import lockdown
+
+    dsn = dsn or settings.get("audit_lockdown_dsn")
+    if not dsn:
+        raise lockdown.LockdownError(
+            "SICANTIK_AUDIT_LOCKDOWN_DSN (a superuser connection) is not set"
+        )
+    env.cr.execute("SELECT current_user")
+    app_role = env.cr.fetchone()[0]
+    conn = psycopg2.connect(dsn, dbname=env.cr.dbname)
+    try:
+        if action == "lockdown":
+            return lockdown.lockdown(conn, app_role)
+        return lockdown.unlock(conn, app_role)
+    finally:
+        conn.close()
 
 
 def run_action(env, action):
     """Run one action in ``env``; return ``(exit_status, report_dict)``."""
+    from ..models.audit_event import CLI_ACTOR
+
+    token = CLI_ACTOR.set(CLI_NAME)
+    try:
+        return _run_action(env, action)
+    finally:
+        CLI_ACTOR.reset(token)
+
+
+def _run_action(env, action):
+    if action in ("lockdown", "unlock"):
+        # Committed first: the superuser connection must not wait on our locks.
+        env.cr.commit()  # pylint: disable=invalid-commit
+        report = run_lockdown(env, action)
+        return 0, report
     events = env["sicantik.audit.event"].sudo()
     if action in ("verify", "anchor", "seal"):
         # Chain what is committed but not yet sealed, so that it is checked.
@@ -38,7 +96,6 @@ def run_action(env, action):
             summary="Chain verified from the command line: "
             + ("OK" if report["ok"] else f"BROKEN at #{report['broken_sequence']}"),
             details=report,
-            actor="odoo-bin sicantik_audit",
         )
     elif action == "verify-archive":
         report = events._audit_verify_archives()

@@ -160,8 +160,8 @@ class AnchorStore:
             "retain_until": until.isoformat() if until else None,
         }
 
-    def get_bytes(self, key):
-        response = self.client.get_object(self.bucket, key)
+    def get_bytes(self, key, version_id=None):
+        response = self.client.get_object(self.bucket, key, version_id=version_id)
         try:
             return response.read()
         finally:
@@ -175,6 +175,35 @@ class AnchorStore:
             for obj in self.client.list_objects(self.bucket, prefix, recursive=True)
         )
 
+    def list_versions(self, *parts):
+        """Every version of every object under ``parts``, grouped by key.
+
+        Why versions and not keys: in a versioned (Object Lock) bucket a PUT
+        to an existing key adds a newer version that a plain GET returns, and
+        a DELETE adds a delete marker that hides the key from a plain listing;
+        the locked version is still there and is what counts.  Returns
+        ``(key, version_id, is_delete_marker)`` tuples; on an unversioned
+        bucket each key has one version (``version_id`` None or "null").
+        """
+        prefix = self.key(*parts) + "/"
+        found = [
+            (obj.object_name, obj.version_id, bool(obj.is_delete_marker))
+            for obj in self.client.list_objects(
+                self.bucket, prefix, recursive=True, include_version=True
+            )
+        ]
+        # Stable: the versions of one key keep the server's (newest first) order.
+        found.sort(key=lambda item: item[0])
+        return found
+
+    def versioning_enabled(self):
+        """Whether the bucket keeps object versions (Object Lock implies it)."""
+        try:
+            config = self.client.get_bucket_versioning(self.bucket)
+        except Exception:  # noqa: BLE001 - not implemented by the server
+            return False
+        return config.status == "Enabled"
+
     # ----------------------------------------------------------------- anchors
     def put_anchor(self, payload, hmac_key=None, retain_days=None):
         """Write an anchor; ``payload`` needs ``sequence`` and ``hash``."""
@@ -186,11 +215,11 @@ class AnchorStore:
         info["digest"] = document["digest"]
         return info
 
-    def get_anchor(self, key):
-        return json.loads(self.get_bytes(key))
+    def get_anchor(self, key, version_id=None):
+        return json.loads(self.get_bytes(key, version_id))
 
     # ---------------------------------------------------------------- archives
-    def put_archive(self, name, rows, retain_days=None):
+    def put_archive(self, name, rows, retain_days=None, folder="archive"):
         """Write rows (``chain.ROW_FIELDS`` tuples) as ``.jsonl.gz``.
 
         Returns the put info plus ``sha256`` (of the compressed object) and
@@ -198,7 +227,7 @@ class AnchorStore:
         """
         data, count = encode_archive(rows)
         info = self.put_bytes(
-            self.key("archive", name), data, "application/gzip", retain_days
+            self.key(folder, name), data, "application/gzip", retain_days
         )
         info.update(sha256=hashlib.sha256(data).hexdigest(), count=count)
         return info

@@ -8,8 +8,16 @@ be verified too (``verify-archive``).  Checkpoints themselves are append-only:
 the ORM refuses changes and a trigger refuses UPDATE/DELETE/TRUNCATE.
 """
 
+import contextvars
+
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError
+
+from .audit_event import owns_audit_tables
+
+#: Set by the retention job around the one checkpoint it creates: a Python
+#: switch, so no context key sent over RPC (or a server action) creates one.
+RETENTION = contextvars.ContextVar("sicantik_audit_retention", default=False)
 
 
 class SicantikAuditCheckpoint(models.Model):
@@ -55,6 +63,8 @@ class SicantikAuditCheckpoint(models.Model):
 
     def init(self):
         res = super().init()
+        if not owns_audit_tables(self.env.cr):
+            return res
         self.env.cr.execute(
             """
 CREATE OR REPLACE FUNCTION sicantik_audit_append_only() RETURNS trigger AS $$
@@ -77,17 +87,28 @@ CREATE TRIGGER sicantik_audit_checkpoint_truncate
         )
         return res
 
+    # AccessError (a UserError) for RPC callers; empty batches are no-ops
+    # where access rights allow the operation (see the event model).
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get("sicantik_audit_retention"):
-            raise UserError(_("Checkpoints are created by the retention job only."))
+        if not RETENTION.get():
+            self.check_access("create")
+            if not vals_list:
+                return self.browse()
+            raise AccessError(_("Checkpoints are created by the retention job only."))
         return super().create(vals_list)
 
     def write(self, vals):  # pylint: disable=method-required-super
-        raise UserError(_("Audit checkpoints cannot be changed."))
+        self.check_access("write")
+        if not self:
+            return True
+        raise AccessError(_("Audit checkpoints cannot be changed."))
 
     def unlink(self):  # pylint: disable=method-required-super
-        raise UserError(_("Audit checkpoints cannot be deleted."))
+        self.check_access("unlink")
+        if not self:
+            return True
+        raise AccessError(_("Audit checkpoints cannot be deleted."))
 
     @api.depends("from_sequence", "upto_sequence")
     def _compute_display_name(self):

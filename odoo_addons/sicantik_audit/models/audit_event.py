@@ -46,7 +46,10 @@ refused for everybody, superuser included.  Raw SQL needs no access right, which
 is what lets public visitors and crons log without being granted anything.
 """
 
+import contextvars
 import functools
+import hashlib
+import hmac
 import logging
 import re
 import time
@@ -55,7 +58,7 @@ from datetime import datetime, timezone
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError
 from odoo.http import request
 
 from ..lib import chain, masking
@@ -106,8 +109,15 @@ UPDATE sicantik_audit_event e
 """
 _POSTCOMMIT_FLAG = "sicantik_audit.seal"
 
-_cron_names = {}
-_salts = {}
+#: Who runs outside of a request when it is not Odoo's scheduler: the command
+#: line (``cli/sicantik_audit.py``) sets its name here.  A ContextVar, not a
+#: context key: an RPC caller chooses the context, not the Python state.
+CLI_ACTOR = contextvars.ContextVar("sicantik_audit_cli_actor", default=None)
+#: ``(cron id, cron name)`` of the scheduled action this thread is running,
+#: set by ``ir.cron._run_job`` (``models/ir_cron.py``) around the job.
+CRON_JOB = contextvars.ContextVar("sicantik_audit_cron_job", default=None)
+
+_salt_warned = set()
 #: (dbname, uid) -> (expiry, login, name, is_public): reading them through the
 #: ORM costs two queries per event after every commit (the cache is per
 #: transaction).  A minute of staleness after a rename is acceptable: the user
@@ -119,6 +129,16 @@ IDENTITY_TTL = 60.0
 def _connection(cr):
     """The psycopg2 connection under an Odoo cursor (or a test cursor)."""
     return cr._cnx if hasattr(cr, "_cnx") else cr._cursor._cnx
+
+
+def owns_audit_tables(cr):
+    """Whether Odoo's role owns the event table (False once locked down)."""
+    cr.execute(
+        "SELECT pg_get_userbyid(relowner) = current_user FROM pg_class"
+        " WHERE oid = to_regclass('sicantik_audit_event')"
+    )
+    row = cr.fetchone()
+    return bool(row is None or row[0])
 
 
 def append_event(cr, values):
@@ -289,7 +309,13 @@ class SicantikAuditEvent(models.Model):
     # ------------------------------------------------------------------ guards
     def init(self):
         res = super().init()
-        self._audit_install_guards()
+        if owns_audit_tables(self.env.cr):
+            self._audit_install_guards()
+            self._audit_install_meta()
+        else:
+            # Locked down (``odoo-bin sicantik_audit lockdown``): the guards
+            # belong to the audit owner role and Odoo may not touch them.
+            _logger.info("Audit tables locked down: their guards are left as they are")
         return res
 
     def _audit_install_guards(self):
@@ -365,22 +391,69 @@ CREATE TRIGGER sicantik_audit_event_truncate
 """.replace("%(new)s", new_content).replace("%(old)s", old_content)
         )
 
+    def _audit_install_meta(self):
+        """The namespace of this trail's S3 evidence, fixed at install.
+
+        Why a one-row table and not ``ir.config_parameter``: the first version
+        used ``database.uuid``, which an administrator edits in the settings
+        to point verification at an empty S3 folder.  The row is written once
+        (the database uuid of that moment; a restored copy keeps it, so it
+        finds its anchors), then UPDATE/DELETE/TRUNCATE are refused like for
+        events, and ``lockdown`` takes the table away from Odoo's role.
+        """
+        cr = self.env.cr
+        cr.execute(
+            """
+CREATE TABLE IF NOT EXISTS sicantik_audit_meta (
+    id integer PRIMARY KEY CHECK (id = 1),
+    namespace varchar NOT NULL,
+    create_time timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC')
+);
+INSERT INTO sicantik_audit_meta (id, namespace)
+SELECT 1, COALESCE(
+    (SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'),
+    current_database())
+ON CONFLICT (id) DO NOTHING;
+DROP TRIGGER IF EXISTS sicantik_audit_meta_guard ON sicantik_audit_meta;
+CREATE TRIGGER sicantik_audit_meta_guard
+    BEFORE UPDATE OR DELETE ON sicantik_audit_meta
+    FOR EACH ROW EXECUTE FUNCTION sicantik_audit_append_only();
+DROP TRIGGER IF EXISTS sicantik_audit_meta_truncate ON sicantik_audit_meta;
+CREATE TRIGGER sicantik_audit_meta_truncate
+    BEFORE TRUNCATE ON sicantik_audit_meta
+    FOR EACH STATEMENT EXECUTE FUNCTION sicantik_audit_append_only();
+"""
+        )
+
     # The refusals below deliberately never call super(): nobody, superuser
-    # included, changes events through the ORM.
+    # included, changes events through the ORM.  They raise AccessError (a
+    # UserError) so that an RPC caller is refused like any forbidden call.
+    # Empty batches are accepted as no-ops where access rights allow the
+    # operation (the superuser): Odoo, and its own test suite, expect every
+    # model to take them.
     @api.model_create_multi
     def create(self, vals_list):  # pylint: disable=method-required-super
-        raise UserError(
+        self.check_access("create")
+        if not vals_list:
+            return self.browse()
+        raise AccessError(
             _("Audit events are written through the audit API only, never created.")
         )
 
     def write(self, vals):  # pylint: disable=method-required-super
-        raise UserError(_("Audit events are append-only: they cannot be changed."))
+        self.check_access("write")
+        if not self:
+            return True
+        raise AccessError(_("Audit events are append-only: they cannot be changed."))
 
     def unlink(self):  # pylint: disable=method-required-super
-        raise UserError(_("Audit events are append-only: they cannot be deleted."))
+        self.check_access("unlink")
+        if not self:
+            return True
+        raise AccessError(_("Audit events are append-only: they cannot be deleted."))
 
     def copy(self, default=None):  # pylint: disable=method-required-super
-        raise UserError(_("Audit events cannot be duplicated."))
+        raise AccessError(_("Audit events cannot be duplicated."))
 
     @api.depends("sequence", "action")
     def _compute_display_name(self):
@@ -388,8 +461,9 @@ CREATE TRIGGER sicantik_audit_event_truncate
             event.display_name = f"#{event.sequence} {event.action or ''}"
 
     # --------------------------------------------------------------------- API
+    @api.private
     @api.model
-    def log(self, action, summary="", record=None, details=None, actor=None):
+    def log(self, action, summary="", record=None, details=None):
         """Append one event to the audit trail and return it.
 
         :param str action: dotted event name, e.g. ``sync.run``,
@@ -398,20 +472,19 @@ CREATE TRIGGER sicantik_audit_event_truncate
         :param record: the Odoo record concerned, or a ``(model, id)`` tuple.
         :param dict details: JSON-able facts; personal data is masked by key
             (``lib/masking.py``) before anything is stored.
-        :param actor: override who acted: a ``res.users`` record, a name
-            (``"system"`` actor) or a dict with ``type``/``name``/``uid``/
-            ``login``/``key``.  Default: the current user, cron or visitor.
         :returns: the created ``sicantik.audit.event`` (in the caller's env);
             its ``sequence`` and ``hash`` are given when it is sealed, right
             after the caller's transaction commits.
 
-        Callable by any user, public visitors and crons included: it writes
-        with raw SQL, which needs no access right, and never reads anything
-        the caller could not.  Errors are *not* swallowed: an operation that
-        must be audited fails loudly rather than completes unaudited.  It takes
-        no lock: call it wherever the work is done.
+        Why private and without an ``actor`` argument: a method reachable over
+        ``/web/dataset/call_kw`` let any officer store a sealed "Administrator
+        approved".  Who acted is derived, never passed (``_audit_actor``).
+        Python callers (controllers, crons, other addons) call it as before;
+        it writes with raw SQL, which needs no access right.  Errors are *not*
+        swallowed: an operation that must be audited fails loudly rather than
+        completes unaudited.  It takes no lock.
         """
-        values = self._audit_values(action, summary, record, details, actor)
+        values = self._audit_values(action, summary, record, details)
         event_id = append_event(self.env.cr, values)
         seal_after_commit(self.env.cr, self.env.registry)
         return self.browse(event_id)
@@ -444,7 +517,7 @@ CREATE TRIGGER sicantik_audit_event_truncate
         return self._audit_seal_committed()
 
     @api.model
-    def _audit_values(self, action, summary, record, details, actor):
+    def _audit_values(self, action, summary, record, details):
         if not isinstance(action, str) or not ACTION_RE.match(action):
             raise ValueError(f"Audit action must be a dotted name, got {action!r}")
         res_model = res_id = None
@@ -460,7 +533,7 @@ CREATE TRIGGER sicantik_audit_event_truncate
         elif record is not None:
             raise ValueError(f"Audit record must be a record or (model, id): {record}")
         values = dict.fromkeys(chain.CANONICAL_FIELDS[1:])
-        values.update(self._audit_actor(actor))
+        values.update(self._audit_actor())
         values.update(
             # Formatted once, hashed as is, cast to timestamp by PostgreSQL.
             event_time=datetime.now(timezone.utc)
@@ -477,51 +550,60 @@ CREATE TRIGGER sicantik_audit_event_truncate
         return values
 
     @api.model
-    def _audit_actor(self, actor=None):
-        """Who acts: explicit actor, else cron, else request user or visitor."""
+    def _audit_actor(self):
+        """Who acts, from where the code runs and never from a caller.
+
+        In order: an HTTP request (its session's user, or a public visitor
+        known by a salted IP key — even when the controller works as
+        superuser); Odoo's scheduler (``CRON_JOB``, set around the job by
+        ``ir.cron._run_job``); the command line (``CLI_ACTOR``); else the
+        environment's user (shell, module install: ``system`` for the
+        superuser).  The context is not consulted: an RPC caller sets it.
+        """
         http = self._audit_request()
         result = {"ip": http.get("ip"), "user_agent": http.get("user_agent")}
-        if isinstance(actor, dict):
-            if actor.get("type", "system") not in dict(ACTOR_TYPES):
-                raise ValueError(f"Unknown audit actor type: {actor.get('type')!r}")
-            result.update(
-                actor_type=actor.get("type", "system"),
-                actor_uid=actor.get("uid"),
-                actor_login=actor.get("login"),
-                actor_name=actor.get("name"),
-                actor_key=actor.get("key"),
-            )
-            if result["actor_type"] == "public":
-                result["actor_key"] = result["actor_key"] or self._audit_visitor_key(
-                    http.get("ip")
+        if http:
+            uid = http.get("uid")
+            if not uid:
+                result.update(
+                    actor_type="public",
+                    actor_key=self._audit_visitor_key(http.get("ip")),
+                    ip=None,
                 )
-                result["ip"] = None
+                return result
+            login, name, is_public = self._audit_identity(uid)
+            if is_public:
+                result.update(
+                    actor_type="public",
+                    actor_uid=uid,
+                    actor_key=self._audit_visitor_key(http.get("ip")),
+                    ip=None,
+                )
+                return result
+            result.update(
+                actor_type="user", actor_uid=uid, actor_login=login, actor_name=name
+            )
             return result
-        if isinstance(actor, str):
-            result.update(actor_type="system", actor_name=actor)
-            return result
-        uid = actor.id if isinstance(actor, models.BaseModel) else self.env.uid
+        uid = self.env.uid
         login, name, is_public = self._audit_identity(uid)
-        cron_id = self.env.context.get("cron_id")
-        if cron_id and actor is None:
+        if is_public:
+            result.update(actor_type="public", actor_uid=uid)
+            return result
+        cron = CRON_JOB.get()
+        if cron:
             result.update(
                 actor_type="cron",
                 actor_uid=uid,
                 actor_login=login,
-                actor_name=self._audit_cron_name(cron_id),
+                actor_name=cron[1] or f"cron #{cron[0]}",
             )
             return result
-        if is_public:
-            result.update(
-                actor_type="public",
-                actor_uid=uid,
-                actor_key=self._audit_visitor_key(http.get("ip")),
-                ip=None,
-            )
+        cli = CLI_ACTOR.get()
+        if cli:
+            result.update(actor_type="system", actor_name=cli)
             return result
-        is_system = uid == 1 and not http
         result.update(
-            actor_type="system" if is_system else "user",
+            actor_type="system" if uid == 1 else "user",
             actor_uid=uid,
             actor_login=login,
             actor_name=name,
@@ -545,60 +627,55 @@ CREATE TRIGGER sicantik_audit_event_truncate
 
     @api.model
     def _audit_request(self):
-        """IP address and user agent of the current HTTP request, if any."""
+        """IP address, user agent and session user of the current HTTP request.
+
+        Empty outside of a request, or when the request serves another
+        database (a cursor of its own opened by a job).
+        """
         try:
             httprequest = request.httprequest if request else None
         except RuntimeError:  # outside of an application context
             httprequest = None
-        if httprequest is None:
+        if httprequest is None or getattr(request, "db", None) != self.env.cr.dbname:
             return {}
+        session = getattr(request, "session", None)
         agent = httprequest.headers.get("User-Agent") or None
         return {
             "ip": httprequest.remote_addr,
             "user_agent": agent[:256] if agent else None,
+            "uid": session.uid if session is not None else None,
         }
 
     @api.model
-    def _audit_cron_name(self, cron_id):
-        key = (self.env.cr.dbname, cron_id)
-        if key not in _cron_names:
-            self.env.cr.execute(
-                "SELECT cron_name FROM ir_cron WHERE id = %s", [cron_id]
-            )
-            row = self.env.cr.fetchone()
-            _cron_names[key] = row[0] if row else f"cron #{cron_id}"
-        return _cron_names[key]
-
-    @api.model
     def _audit_salt(self):
-        """Secret salt for visitor keys (see CONFIGURE.md).
+        """Secret salt for visitor keys: ``audit_salt`` of the deployment only.
 
-        ``sicantik_audit_salt`` from the deployment is preferred: a salt kept in
-        the database can be read by an administrator, who could then hash every
-        IPv4 address and re-identify visitors.  Without it, the database's own
-        secret and uuid are used so keys still differ between databases.
+        Why no fallback to the database secret: an administrator reads
+        ``database.secret`` in the settings, hashes every IPv4 address and
+        re-identifies visitors.  Without a salt, visitor keys are left empty
+        (nothing identifying is stored), the health check fails and the server
+        log says why.
         """
-        dbname = self.env.cr.dbname
-        if dbname not in _salts:
-            from odoo.addons.sicantik_base.lib import settings
+        from odoo.addons.sicantik_base.lib import settings
 
-            salt = settings.get("audit_salt")
-            if not salt:
-                params = self.env["ir.config_parameter"].sudo()
-                salt = "{}:{}".format(
-                    params.get_param("database.uuid", ""),
-                    params.get_param("database.secret", ""),
+        salt = settings.get("audit_salt")
+        if not salt:
+            dbname = self.env.cr.dbname
+            if dbname not in _salt_warned:
+                _salt_warned.add(dbname)
+                _logger.error(
+                    "SICANTIK_AUDIT_SALT is not configured: public visitors are "
+                    "logged without a visitor key until it is set"
                 )
-            _salts[dbname] = salt
-        return _salts[dbname]
+            return None
+        return salt
 
     @api.model
     def _audit_visitor_key(self, ip):
         """Salted SHA-256 (HMAC) of a visitor's IP: linkable, not reversible."""
-        import hashlib
-        import hmac
-
-        if not ip:
+        salt = self._audit_salt()
+        if not ip or not salt:
             return None
-        salt = self._audit_salt().encode("utf-8")
-        return hmac.new(salt, str(ip).encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.new(
+            salt.encode("utf-8"), str(ip).encode("utf-8"), hashlib.sha256
+        ).hexdigest()

@@ -9,6 +9,8 @@ secrets normally live in odoo.conf/the environment, not in this form.
 
 from odoo import fields, models
 
+from odoo.addons.sicantik_base.guards import guard
+
 SECRET_MARKERS = ("secret", "password", "passphrase", "token", "key")
 
 
@@ -34,6 +36,10 @@ class ResConfigSettings(models.TransientModel):
                 snapshot[name] = params.get_param(icp)
         return snapshot
 
+    # Public (the settings form calls it through ``execute``), and every
+    # public method is an RPC endpoint: only settings administrators, as the
+    # settings form itself requires.
+    @guard("base.group_system")
     def set_values(self):
         before = self._sicantik_audit_snapshot()
         res = super().set_values()

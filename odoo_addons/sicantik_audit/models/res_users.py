@@ -1,15 +1,15 @@
-"""Failed logins enter the audit trail.
+"""Failed logins enter the audit trail, aggregated.
 
 Why a separate cursor: ``res.users._login`` runs in its own transaction that is
-rolled back when the credentials are wrong, so an event logged there would
-vanish with it.  The event is written in a short transaction of its own,
-committed, after the login transaction is closed.  The password is never
-logged; the attempted login is kept only when it belongs to an existing
-user — a password typed into the login field by mistake must not end up in an
-append-only trail.
+rolled back when the credentials are wrong, so anything written there would
+vanish with it.  The attempt is counted in a short transaction of its own,
+committed, after the login transaction is closed; one ``login.failed`` event per
+source and window follows when the window closes
+(``models/audit_login_failure.py``).  The password is never recorded; the
+attempted login is kept only when it belongs to an existing user — a password
+typed into the login field by mistake must not end up in an append-only trail.
 """
 
-import hashlib
 import logging
 
 from odoo import SUPERUSER_ID, api, models
@@ -42,24 +42,10 @@ class ResUsers(models.Model):
                     if login
                     else env["res.users"]
                 )
-                details = {"credential_type": (credential or {}).get("type")}
-                if user:
-                    details["login"] = user.login
-                    details["user_id"] = user.id
-                else:
-                    details["unknown_login_sha256"] = hashlib.sha256(
-                        login.encode("utf-8")
-                    ).hexdigest()[:16]
-                env["sicantik.audit.event"].log(
-                    "login.failed",
-                    summary="Login failed for {}".format(
-                        user.login if user else "an unknown login"
-                    ),
-                    record=user if user else None,
-                    details=details,
-                    actor={"type": "public", "login": user.login if user else None},
-                )
+                events = env["sicantik.audit.event"]
+                source = events._audit_visitor_key(events._audit_request().get("ip"))
+                env["sicantik.audit.login.failure"]._audit_count(cr, source, user)
         except Exception:
-            # The user gets AccessDenied anyway; the missing event is reported
+            # The user gets AccessDenied anyway; the missing count is reported
             # loudly in the server log rather than masking the login error.
-            _logger.exception("Could not write the login.failed audit event")
+            _logger.exception("Could not count the failed login for the audit")

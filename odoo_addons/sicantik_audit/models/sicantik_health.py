@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from odoo.addons.sicantik_base.lib import settings
+
 #: An event still unsealed after this long means sealing is not happening
 #: (post-commit seals failing and the seal cron not running).
 PENDING_ALERT_SECONDS = 600
@@ -25,6 +27,20 @@ class SicantikHealth(models.AbstractModel):
                 pending["pending"], pending["pending_oldest"]
             ),
             **pending,
+        }
+        # Required secrets: without them visitors get no key and anchors
+        # cannot be written or verified (no fallback, see audit_event.py).
+        checks["audit_salt"] = {
+            "ok": bool(settings.get("audit_salt")),
+            "detail": "SICANTIK_AUDIT_SALT configured"
+            if settings.get("audit_salt")
+            else "SICANTIK_AUDIT_SALT missing: visitors are logged without a key",
+        }
+        checks["audit_anchor_key"] = {
+            "ok": bool(settings.get("audit_anchor_key")),
+            "detail": "SICANTIK_AUDIT_ANCHOR_KEY configured"
+            if settings.get("audit_anchor_key")
+            else "SICANTIK_AUDIT_ANCHOR_KEY missing: the chain is not anchored",
         }
         return checks
 

@@ -7,3 +7,7 @@ from . import test_s3
 from . import test_cli
 from . import test_ui
 from . import test_health
+from . import test_security
+from . import test_anchor_attacks
+from . import test_uninstall
+from . import test_lockdown

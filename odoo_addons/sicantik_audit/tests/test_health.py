@@ -17,7 +17,7 @@ class TestAuditHealth(TransactionCase):
         self.assertTrue(check["ok"], check)
         self.assertEqual(check["pending"], 1)
         # An event a crashed process left unsealed twenty minutes ago.
-        values = Event._audit_values("sync.run", "stuck", None, {}, None)
+        values = Event._audit_values("sync.run", "stuck", None, {})
         values["event_time"] = fields.Datetime.now() - timedelta(minutes=20)
         append_event(self.env.cr, values)
         check = Health._health_checks()["audit_chain"]

@@ -1,44 +1,99 @@
 import json
+from datetime import datetime, timedelta
 
-from odoo.exceptions import AccessDenied
-from odoo.tests import TransactionCase, tagged
+from odoo import fields
+from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
-
-from .common import last_committed_events
 
 
 @tagged("post_install", "-at_install")
-class TestLoginFailures(TransactionCase):
-    def _authenticate(self, login, password):
-        credential = {"type": "password", "login": login, "password": password}
-        return self.env["res.users"].authenticate(
-            self.env.cr.dbname, credential, {"interactive": False}
+class TestLoginFailures(HttpCase):
+    """Failed logins are counted per source and window, then audited once.
+
+    HttpCase: the login's own cursor is the test's (test mode), so nothing is
+    committed and the counters start empty.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.Failure = self.env["sicantik.audit.login.failure"]
+        self.Event = self.env["sicantik.audit.event"]
+        self.Failure._audit_flush(now=datetime(2999, 1, 1))
+
+    def _events(self):
+        return self.Event.search([("action", "=", "login.failed")])
+
+    def _web_login(self, login, password):
+        """The attack: the JSON login route, as a password-guessing bot."""
+        response = self.url_open(
+            "/web/session/authenticate",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "params": {
+                        "db": self.env.cr.dbname,
+                        "login": login,
+                        "password": password,
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
         )
+        self.assertIn("error", response.json())
+
+    @mute_logger("odoo.addons.base.models.res_users", "odoo.http")
+    def test_guessing_writes_one_event_per_source_and_window(self):
+        before = self._events()
+        for attempt in range(12):
+            self._web_login("admin", f"guess-{attempt}")
+        self._web_login("Sup3r-Secret-typed-as-login", "whatever")
+        self.assertEqual(self._events(), before, "no event per try")
+        counters = self.Failure.search([])
+        self.assertEqual(sum(counters.mapped("attempts")), 13)
+        self.assertEqual(len(set(counters.mapped("source_key"))), 1)
+        self.assertEqual(len(counters[0].source_key), 64, "salted hash, not the IP")
+        # The window has not closed: nothing is written yet.
+        self.assertEqual(self.Failure._audit_flush(), 0)
+        written = self.Failure._audit_flush(
+            now=fields.Datetime.now() + timedelta(hours=1)
+        )
+        self.assertEqual(written, 1)
+        event = self._events() - before
+        self.assertEqual(len(event), 1)
+        details = json.loads(event.details)
+        self.assertEqual(details["attempts"], 13)
+        self.assertEqual(details["logins"], {"admin": 12})
+        self.assertEqual(details["unknown_login_attempts"], 1)
+        self.assertEqual(details["source_key"], counters[0].source_key)
+        self.assertNotIn("guess-", event.details + event.summary)
+        self.assertNotIn("Sup3r-Secret", event.details + event.summary)
+        self.assertNotIn("127.0.0.1", event.details + (event.ip or ""))
+        self.assertFalse(self.Failure.search([]), "audited counters are gone")
+        self.assertEqual(self.Failure._audit_flush(now=datetime(2999, 1, 1)), 0)
 
     @mute_logger("odoo.addons.base.models.res_users")
-    def test_wrong_password_logged_without_password(self):
-        password = "not-the-password-42"
-        with self.assertRaises(AccessDenied):
-            self._authenticate("admin", password)
-        (event,) = last_committed_events(self.registry, "login.failed")
-        self.assertEqual(event["actor_type"], "public")
-        self.assertEqual(event["actor_login"], "admin")
-        self.assertEqual(event["res_model"], "res.users")
-        self.assertNotIn(password, event["details"])
-        self.assertNotIn(password, event["summary"])
-        self.assertEqual(json.loads(event["details"])["login"], "admin")
+    def test_windows_are_separate_events(self):
+        user = self.env.ref("base.user_admin")
+        start = datetime(2026, 1, 1, 8, 3)
+        for minutes in (0, 1, 2, 15):
+            self.Failure._audit_count(
+                self.env.cr, "a" * 64, user, now=start + timedelta(minutes=minutes)
+            )
+        self.Failure._audit_count(self.env.cr, "b" * 64, user, now=start)
+        before = self._events()
+        self.assertEqual(self.Failure._audit_flush(now=start + timedelta(hours=1)), 3)
+        attempts = sorted(
+            json.loads(event.details)["attempts"] for event in self._events() - before
+        )
+        self.assertEqual(attempts, [1, 1, 3])
 
-    @mute_logger("odoo.addons.base.models.res_users")
-    def test_unknown_login_is_not_stored(self):
-        """A password typed into the login field must not enter the trail."""
-        typed = "Sup3r-Secret-typed-as-login"
-        with self.assertRaises(AccessDenied):
-            self._authenticate(typed, "whatever")
-        (event,) = last_committed_events(self.registry, "login.failed")
-        self.assertNotIn(typed, event["details"])
-        self.assertNotIn(typed, event["summary"])
-        self.assertFalse(event["actor_login"])
-        self.assertIn("unknown_login_sha256", json.loads(event["details"]))
+    def test_outside_a_request_the_source_is_unknown(self):
+        """An attempt without HTTP request (XML-RPC-less code paths, tests)
+        is counted under the ``unknown`` source, never a made-up one."""
+        credential = {"type": "password", "login": "admin", "password": "x-42"}
+        type(self.env["res.users"])._sicantik_audit_login_failed(credential)
+        counter = self.Failure.search([("login", "=", "admin")])
+        self.assertEqual((counter.source_key, counter.attempts), ("unknown", 1))
 
 
 @tagged("post_install", "-at_install")

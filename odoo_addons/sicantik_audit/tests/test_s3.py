@@ -46,7 +46,7 @@ class TestAnchorsAndRetention(TransactionCase):
         anchor does not match any more."""
         self.Event._audit_anchor()
         anchored = self.events[-1]
-        forged = self.Event._audit_values("document.import", "forged", None, {}, None)
+        forged = self.Event._audit_values("document.import", "forged", None, {})
         forged["event_time"] = anchored.event_time
         row = [anchored.sequence] + [
             forged[name] for name in anchor_store.chain.CANONICAL_FIELDS[1:]

@@ -6,10 +6,20 @@ the health endpoint down with it) and returns a small dict that is safe to show
 publicly: no URL with credentials, no exception traceback.
 """
 
+import hashlib
+import ipaddress
+import json
+import threading
 import time
 from urllib.parse import unquote, urlsplit
 
 TIMEOUT = 3
+
+#: Seconds a probe round is reused; anonymous requests never probe more often.
+DEFAULT_CACHE_SECONDS = 30
+
+#: Redis key prefix of the shared report and of the "one worker probes" lock.
+CACHE_PREFIX = "sicantik:health:"
 
 
 def _result(ok, detail, started):
@@ -130,3 +140,126 @@ def prometheus_text(metrics):
         number = value if isinstance(value, int) else float(value)
         lines.append(f"{name}{label_text} {number!r}")
     return "\n".join(lines) + "\n"
+
+
+def config_fingerprint(values):
+    """Short digest of the service configuration a report was probed with.
+
+    Part of the cache key, so that a changed endpoint is probed at once instead
+    of reusing a report about the old one; the digest reveals no secret.
+    """
+    text = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def is_internal(addr, networks=None):
+    """Whether ``addr`` may see the detailed report and the metrics.
+
+    ``networks`` (CIDR strings separated by spaces or commas) narrows the
+    default, which is every private, loopback or link-local address.
+    """
+    try:
+        ip = ipaddress.ip_address(addr or "")
+    except ValueError:
+        return False
+    if not networks:
+        return ip.is_private
+    for net in networks.replace(",", " ").split():
+        try:
+            if ip in ipaddress.ip_network(net.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _call(func, *args, **kwargs):
+    """``(True, result)``, or ``(False, None)`` when Redis does not answer."""
+    try:
+        return True, func(*args, **kwargs)
+    except Exception:
+        return False, None
+
+
+class ReportCache:
+    """At most one probe round per ``ttl`` seconds, whatever the request rate.
+
+    Why two tiers: ``/sicantik/health`` is anonymous, so each hit must not open
+    a MySQL, S3, Redis and BSrE connection (a few requests per second would
+    exhaust SICANTIK's connection limit).  Inside a process a lock makes
+    concurrent requests wait for the one round in progress and then reuse it.
+    Across the workers of a deployment Redis holds the last report and a
+    ``SET NX`` lock, so only one worker probes per period and the others read
+    its result.  Redis is itself one of the probed services: when it does not
+    answer, each process falls back to its own cache, which still bounds the
+    probes to one round per process and period.
+    """
+
+    def __init__(self, prefix=CACHE_PREFIX):
+        self.prefix = prefix
+        self._lock = threading.Lock()
+        self._local = {}
+
+    def _fresh(self, key, ttl):
+        entry = self._local.get(key)
+        if entry is not None and time.monotonic() - entry[0] < ttl:
+            return entry[1]
+        return None
+
+    def get(self, key, compute, ttl, redis=None, wait=None):
+        """The cached value of ``key``, computing it with ``compute()`` if stale.
+
+        ``wait``: how long a worker waits for another worker's round before
+        probing itself (default ``ttl``); ``compute``'s exceptions propagate.
+        """
+        value = self._fresh(key, ttl)
+        if value is not None:
+            return value
+        with self._lock:
+            value = self._fresh(key, ttl)
+            if value is not None:
+                return value
+            if redis is not None:
+                value = self._shared(key, compute, ttl, redis, wait or ttl)
+            if value is None:
+                value = compute()
+            self._local[key] = (time.monotonic(), value)
+            return value
+
+    def _shared(self, key, compute, ttl, redis, wait):
+        """The report from Redis, or computed by this worker under the Redis
+        lock; ``None`` when Redis fails or another worker's round takes longer
+        than ``wait`` (the caller then probes itself)."""
+        data_key = self.prefix + key
+        lock_key = data_key + ":probe"
+        deadline = time.monotonic() + wait
+        while True:
+            ok, cached = _call(redis.get, data_key)
+            if not ok:
+                return None
+            if cached is not None:
+                return json.loads(cached)
+            ok, locked = _call(redis.set, lock_key, "1", nx=True, ex=max(1, int(wait)))
+            if not ok:
+                return None
+            if locked:
+                try:
+                    value = compute()
+                finally:
+                    _call(redis.delete, lock_key)
+                text = json.dumps(value, default=str)
+                _call(redis.set, data_key, text, ex=max(1, int(ttl)))
+                return value
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
+
+    def clear(self, redis=None, key_prefix=""):
+        """Forget the reports whose key starts with ``key_prefix`` (here and,
+        given ``redis``, for every worker): the next request probes."""
+        with self._lock:
+            for key in [k for k in self._local if k.startswith(key_prefix)]:
+                del self._local[key]
+            if redis is not None:
+                for key in redis.scan_iter(self.prefix + key_prefix + "*"):
+                    redis.delete(key)

@@ -1,6 +1,24 @@
 from odoo import api, models
 
+from ..guards import guard
 from ..lib import health, settings
+from ..lib.redis_client import get_redis
+
+#: The settings the probes read: a change of any of them starts a new round.
+PROBED_SETTINGS = (
+    "mysql_url",
+    "s3_endpoint",
+    "s3_access_key",
+    "s3_secret_key",
+    "s3_bucket",
+    "s3_secure",
+    "redis_url",
+    "bsre_url",
+    "bsre_verify_tls",
+)
+
+#: One per worker process; shared with the other workers through Redis.
+_REPORT_CACHE = health.ReportCache()
 
 
 class SicantikHealth(models.AbstractModel):
@@ -9,6 +27,11 @@ class SicantikHealth(models.AbstractModel):
     Addons add their own figures by overriding ``_health_checks`` (e.g. the sync
     lag) and ``_metrics`` (e.g. quarantined rows) and calling ``super()``; the
     controllers ``/sicantik/health`` and ``/sicantik/metrics`` only render.
+
+    The two public methods stay callable over RPC for administrators (a
+    support session may want the live figures) and are guarded; the anonymous
+    endpoint goes through :meth:`_cached_health_report` instead, which probes
+    the backends at most once per ``health_cache_seconds``.
     """
 
     _name = "sicantik.health"
@@ -45,16 +68,51 @@ class SicantikHealth(models.AbstractModel):
         return checks
 
     @api.model
+    @guard("admin")
     def health_report(self):
+        """A fresh probe round, for administrators (uncached on purpose)."""
+        return self._health_report()
+
+    @api.model
+    def _health_report(self):
         checks = self._health_checks()
         healthy = all(check["ok"] is not False for check in checks.values())
         return {"status": "ok" if healthy else "error", "checks": checks}
 
     @api.model
+    def _cached_health_report(self):
+        """The report of the last probe round younger than the cache period.
+
+        Keyed by database and by a digest of the probed settings (a changed
+        endpoint is probed at once).  Redis errors only cost the sharing across
+        workers, see :class:`~..lib.health.ReportCache`.
+        """
+        ttl = max(
+            1, settings.get_int("health_cache_seconds", health.DEFAULT_CACHE_SECONDS)
+        )
+        fingerprint = health.config_fingerprint(
+            {name: settings.get(name) for name in PROBED_SETTINGS}
+        )
+        key = f"{self.env.cr.dbname}:{fingerprint}"
+        try:
+            redis = get_redis()
+        except Exception:
+            redis = None
+        return _REPORT_CACHE.get(key, self._health_report, ttl, redis=redis)
+
+    @api.model
+    def _clear_health_cache(self):
+        """Drop this database's cached reports (tests, or after a repair)."""
+        _REPORT_CACHE.clear(get_redis(), f"{self.env.cr.dbname}:")
+
+    @api.model
     def _metrics(self):
         """Return ``(name, kind, help, value, labels)`` tuples (Prometheus)."""
         metrics = []
-        for name, check in self._health_checks().items():
+        # The cached round: a scraper polling every few seconds must not
+        # probe the backends more often than the health endpoint does.
+        checks = self._cached_health_report()["checks"]
+        for name, check in checks.items():
             if check["ok"] is None:
                 continue
             metrics.append(
@@ -69,5 +127,11 @@ class SicantikHealth(models.AbstractModel):
         return metrics
 
     @api.model
+    @guard("admin")
     def metrics_text(self):
+        """Prometheus text, for administrators over RPC."""
+        return self._metrics_text()
+
+    @api.model
+    def _metrics_text(self):
         return health.prometheus_text(self._metrics())

@@ -18,6 +18,18 @@ Why it is built this way:
 * **Uploads are bounded** (``verify_max_upload_mb``) and checked twice: the
   SHA-256 must equal a signed version we issued, and pyHanko validates the
   signature offline against the configured trust roots.
+* **Refused before parsing.**  Odoo parses a multipart body before the route
+  runs, so the upload routes declare ``max_content_length``; Odoo evaluates it
+  in ``pre_dispatch``, before reading the body, and :meth:`_body_limit`
+  answers 413 there to a declared length above ``UPLOAD_CEILING_MB`` or a POST
+  without a length (chunked).  Werkzeug enforces the same limit while reading.
+  The smaller ``verify_max_upload_mb`` is checked after parsing as before.
+* **The PDF check is bounded** (decompression, signatures examined, CPU,
+  memory; see ``lib/offline_verify``): a file that exceeds the bounds gets a
+  422 with an Indonesian message, and the worker goes on serving.
+* **Visitor pseudonyms need a salt** (``verify_salt``): without it the routes
+  answer 503 rather than fall back to ``database.secret``, which a database
+  dump or a staging restore hands to whoever reads it.
 """
 
 import hashlib
@@ -26,6 +38,8 @@ import json
 import logging
 import re
 from zoneinfo import ZoneInfo
+
+from werkzeug.exceptions import abort
 
 from odoo import http
 from odoo.http import request
@@ -46,6 +60,14 @@ STATUS_LABELS = {
     "replaced": "Digantikan oleh dokumen yang lebih baru",
 }
 
+#: No upload body above this is read, whatever ``verify_max_upload_mb`` says
+#: (nginx's ``client_max_body_size`` says the same in front of Odoo).
+UPLOAD_CEILING_MB = 20
+#: Room for the multipart envelope around the file.
+MULTIPART_SLACK = 64 * 1024
+MAX_BODY = UPLOAD_CEILING_MB * 1024 * 1024 + MULTIPART_SLACK
+TOO_LARGE = "Berkas terlalu besar atau ukurannya tidak diketahui."
+
 
 def _date_id(value):
     return id_format.format_date_id(value, empty="-")
@@ -65,10 +87,27 @@ class SicantikVerifyController(http.Controller):
         return request.env(su=True)
 
     def _visitor(self, env):
-        secret = settings.get("verify_salt") or env["ir.config_parameter"].get_param(
-            "database.secret", ""
-        )
+        """The visitor's pseudonym, or ``None`` when no salt is configured."""
+        secret = settings.get("verify_salt")
+        if not secret:
+            _logger.error("sicantik_verify_salt is not set: public verification is off")
+            return None
         return ratelimit.visitor_key(request.httprequest.remote_addr, secret)
+
+    def _body_limit(self):
+        """``max_content_length`` of the upload routes (see the module doc).
+
+        Called by Odoo before the body is read; refuses with our own message
+        instead of werkzeug's English page, and never reads the body.
+        """
+        httprequest = request.httprequest
+        length = httprequest.content_length
+        if httprequest.method == "POST" and (length is None or length > MAX_BODY):
+            response = self._error(413, TOO_LARGE)
+            if getattr(response, "is_qweb", False):
+                response.flatten()
+            abort(response)
+        return MAX_BODY
 
     def _redis(self):
         try:
@@ -89,13 +128,22 @@ class SicantikVerifyController(http.Controller):
         except Exception:
             if settings.get_bool("bsre_verify_fail_open", False):
                 return None
-            return self._error(503, "Layanan verifikasi sementara tidak tersedia.")
+            return self._unavailable()
         if decision.allowed:
             return None
         return self._error(
             429,
             "Terlalu banyak permintaan. Silakan coba lagi sebentar lagi.",
             headers=[("Retry-After", str(decision.retry_after))],
+        )
+
+    def _unavailable(self):
+        return self._error(503, "Layanan verifikasi sementara tidak tersedia.")
+
+    def _complex(self):
+        return self._error(
+            422,
+            offline_verify.OfflineResult("too_complex").message_id,
         )
 
     def _wants_json(self):
@@ -162,17 +210,17 @@ class SicantikVerifyController(http.Controller):
                 summary=f"public verification ({kind}): {data.get('permit_number')}",
                 record=("sicantik.verification", data.get("_id")),
                 details={"kind": kind, "status": data.get("status")},
-                actor={"type": "public"},
             )
 
     def _read_upload(self, env):
         """``(bytes, None)`` or ``(None, error response)`` for a bounded upload."""
-        limit = services.int_param(env, "verify_max_upload_mb") * 1024 * 1024
+        limit_mb = min(
+            services.int_param(env, "verify_max_upload_mb"), UPLOAD_CEILING_MB
+        )
+        limit = limit_mb * 1024 * 1024
         length = request.httprequest.content_length
-        if length is None or length > limit + 64 * 1024:
-            return None, self._error(
-                413, "Berkas terlalu besar atau ukurannya tidak diketahui."
-            )
+        if length is None or length > limit + MULTIPART_SLACK:
+            return None, self._error(413, TOO_LARGE)
         upload = request.httprequest.files.get("file")
         if upload is not None:
             data = upload.read(limit + 1)
@@ -185,6 +233,7 @@ class SicantikVerifyController(http.Controller):
         return data, None
 
     def _check_file(self, env, data, expected=None):
+        """The check's result, or ``None`` when the file exceeds the bounds."""
         digest = hashlib.sha256(data).hexdigest()
         if expected is None:
             match = env["sicantik.verification"].search(
@@ -196,6 +245,8 @@ class SicantikVerifyController(http.Controller):
         else:
             expected_data = expected if expected.get("sha256") == digest else None
         result = offline_verify.verify_pdf(data, services.trust_roots())
+        if result.status == "too_complex":
+            return None
         return {
             "sha256": digest,
             "hash_match": bool(expected_data),
@@ -252,6 +303,8 @@ class SicantikVerifyController(http.Controller):
         """
         env = self._env()
         visitor = self._visitor(env)
+        if visitor is None:
+            return env, visitor, None, self._unavailable()
         limited = self._limit(env, visitor)
         if limited is not None:
             return env, visitor, None, limited
@@ -266,6 +319,7 @@ class SicantikVerifyController(http.Controller):
         type="http",
         auth="public",
         methods=["GET", "POST"],
+        max_content_length=lambda self: self._body_limit(),
         csrf=False,
         save_session=False,
         sitemap=False,
@@ -282,6 +336,8 @@ class SicantikVerifyController(http.Controller):
             if error is not None:
                 return error
             check = self._check_file(env, upload, expected=data)
+            if check is None:
+                return self._complex()
             kind = "upload"
         self._count(env, visitor, data, kind)
         return request.render(
@@ -317,6 +373,7 @@ class SicantikVerifyController(http.Controller):
         type="http",
         auth="public",
         methods=["POST"],
+        max_content_length=lambda self: self._body_limit(),
         csrf=False,
         save_session=False,
         sitemap=False,
@@ -325,6 +382,8 @@ class SicantikVerifyController(http.Controller):
         """POST a PDF (multipart ``file`` or raw body): is it ours, and valid?"""
         env = self._env()
         visitor = self._visitor(env)
+        if visitor is None:
+            return self._unavailable()
         limited = self._limit(env, visitor)
         if limited is not None:
             return limited
@@ -332,6 +391,8 @@ class SicantikVerifyController(http.Controller):
         if error is not None:
             return error
         result = self._check_file(env, upload)
+        if result is None:
+            return self._complex()
         self._count(env, visitor, result["document"], "upload")
         result["document"] = self._public(result["document"]) or None
         return request.make_json_response(

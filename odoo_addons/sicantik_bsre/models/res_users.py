@@ -6,6 +6,12 @@ belongs to the person who logs in and types the passphrase, while
 sync would overwrite or ignore anything we add there, and a mirror row has no
 login).  The NIK is personal data: the field is restricted to SICANTIK
 administrators; everyone else (the official included) sees a masked value.
+
+``sicantik_official_id`` is the one link from a login to the mirrored
+official: a permit's designated signer is the user linked to the permit's
+``official_id``, and nobody else may approve or sign it (see
+``sicantik.signature.request._designated_signers``).  Administrators set it;
+one official has at most one user, or "who may sign" would be ambiguous.
 """
 
 import re
@@ -36,6 +42,24 @@ class ResUsers(models.Model):
         attachment=True,
         help="Optional image drawn beside the QR code in the visible signature.",
     )
+    sicantik_official_id = fields.Many2one(
+        "sicantik.official",
+        string="SICANTIK Official",
+        groups="sicantik_base.group_admin",
+        copy=False,
+        index=True,
+        ondelete="set null",
+        help="The official (SICANTIK employee) this user is. Only this user may "
+        "approve and sign the permits that name this official as signatory.",
+    )
+
+    _sql_constraints = [
+        (
+            "sicantik_official_uniq",
+            "unique(sicantik_official_id)",
+            "A SICANTIK official is linked to one user only.",
+        )
+    ]
 
     def _compute_bsre_nik_masked(self):
         for user in self:

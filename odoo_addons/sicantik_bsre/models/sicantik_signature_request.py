@@ -3,6 +3,7 @@
 State machine (the "why" of each step)::
 
     draft ─submit→ waiting_approval ─approve→ approved ─(wizard)→ signing
+    waiting_approval ─reject→ draft (the official declines; the officer fixes)
     signing → signed | failed | outcome_unknown
     outcome_unknown ─reconcile→ signed (evidence found) | approved (official
         confirms nothing was signed) | failed
@@ -27,6 +28,16 @@ State machine (the "why" of each step)::
   the chatter and the audit trail with their name).
 * **The passphrase** (or the one-time code) only ever exists as the argument
   of :meth:`_sign_with_secret` (see the wizard for how it arrives there).
+* **Who may act.**  Every action is an RPC endpoint, so each one is guarded by
+  group (:func:`~odoo.addons.sicantik_base.guards.guard`) and then checked per
+  record: approving, signing and deciding a reconciliation belong to the
+  request's official, who must be the permit's designated signer
+  (:meth:`_designated_signers`); every action also requires the permit's unit
+  to be one of the user's units (users without a unit act on all).
+* **A signed file is bound only if it extends the original** (PAdES appends
+  the signature): whatever its source — our signing call, a kept copy, the v1
+  download — :meth:`_store_signed` refuses a file that is not this request's
+  original plus a signature covering it (``lib/incremental.py``).
 """
 
 import base64
@@ -40,12 +51,13 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.sicantik_base.guards import guard
 from odoo.addons.sicantik_base.lib import settings
 
 from ..lib import batch as bsre_batch
-from ..lib import stamp
+from ..lib import incremental, stamp
 from ..lib.client import SignatureProperties
 from ..lib.errors import BsreError
 from . import services
@@ -183,8 +195,62 @@ class SicantikSignatureRequest(models.Model):
     def _compute_is_my_turn(self):
         for request in self:
             request.is_my_turn = request.official_id == self.env.user and (
-                request.state in ("waiting_approval", "approved", "outcome_unknown")
+                request.state
+                in ("waiting_approval", "approved", "outcome_unknown", "failed")
             )
+
+    # ------------------------------------------------------------ signers
+    def _designated_signers(self):
+        """The users who may approve and sign this request.
+
+        The user linked (``res.users.sicantik_official_id``) to the official
+        the permit names as signatory — nobody else.  Delegations (a later
+        workflow feature) extend this method; until then there are none.
+        """
+        self.ensure_one()
+        official = self.sudo().document_id.permit_id.official_id
+        if not official:
+            return self.env["res.users"]
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search([("sicantik_official_id", "=", official.id)])
+        )
+
+    @api.constrains("official_id", "document_id")
+    def _check_official_designated(self):
+        """A request names the permit's designated signer, or it does not exist:
+        an officer cannot route a permit to an official of their choosing."""
+        for request in self:
+            if request.official_id in request._designated_signers():
+                continue
+            permit = request.sudo().document_id.permit_id
+            if not permit.official_id:
+                raise ValidationError(
+                    _(
+                        "Permit %(permit)s names no signing official; it cannot "
+                        "be sent for signature.",
+                        permit=permit.display_name,
+                    )
+                )
+            raise ValidationError(
+                _(
+                    "%(user)s is not the signing official of permit %(permit)s "
+                    "(%(official)s). Only the official named by the permit may "
+                    "sign it; an administrator links each official to a user.",
+                    user=request.official_id.name,
+                    permit=permit.display_name,
+                    official=permit.official_id.name,
+                )
+            )
+
+    @api.onchange("document_id")
+    def _onchange_document_id_official(self):
+        for request in self:
+            if request.document_id:
+                signers = request._designated_signers()
+                if len(signers) == 1:
+                    request.official_id = signers.id
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -202,7 +268,9 @@ class SicantikSignatureRequest(models.Model):
                     self.env["ir.sequence"].next_by_code("sicantik.signature.request")
                     or "/"
                 )
-        return super().create(vals_list)
+        requests = super().create(vals_list)
+        requests._check_unit()
+        return requests
 
     # ------------------------------------------------------------ protection
     def write(self, vals):
@@ -213,6 +281,9 @@ class SicantikSignatureRequest(models.Model):
         superuser mode, which no RPC client can request); otherwise a plain
         ``write`` over RPC could skip the approval or forge a signed state.
         """
+        # Access rights also for an empty recordset (``write([], …)`` over RPC
+        # would otherwise return True for anyone).
+        self.check_access("write")
         if not self.env.su:
             protected = PROTECTED_FIELDS.intersection(vals)
             if protected:
@@ -229,7 +300,11 @@ class SicantikSignatureRequest(models.Model):
                 raise UserError(
                     _("The document and the official can only change in draft.")
                 )
-        return super().write(vals)
+        result = super().write(vals)
+        if "document_id" in vals:
+            # The record rules checked the old permit; the new one counts too.
+            self._check_unit()
+        return result
 
     def _write_internal(self, vals):
         """Write workflow fields; tracking and chatter keep the real author."""
@@ -248,11 +323,44 @@ class SicantikSignatureRequest(models.Model):
                 )
             )
 
+    def _check_unit(self):
+        """The permit's unit must be one of the user's units.
+
+        Users without a unit act on every request (offices that never set up
+        units keep working), administrators on all; the record rules hide the
+        same rows, this check also covers the records an RPC caller names by
+        id.
+        """
+        if self.env.su or self.env.user.has_group("sicantik_base.group_admin"):
+            return
+        units = self.env.user.sudo().sicantik_unit_ids
+        if not units:
+            return
+        outside = self.sudo().filtered(
+            lambda r: r.document_id.permit_id.unit_id
+            and r.document_id.permit_id.unit_id not in units
+        )
+        if outside:
+            raise AccessError(
+                _("%(name)s belongs to another unit.", name=outside[0].name)
+            )
+
     def _check_official(self):
+        """The user is the request's official *and* the permit's designated
+        signer (the permit's official may have changed since the request was
+        made), in the permit's unit."""
         if self.env.su:
             return
-        if self.filtered(lambda r: r.official_id != self.env.user):
-            raise AccessError(_("Only the signing official of a request can do this."))
+        user = self.env.user
+        for request in self:
+            if request.official_id != user or user not in request._designated_signers():
+                raise AccessError(
+                    _(
+                        "Only the signing official of %(name)s can do this.",
+                        name=request.name,
+                    )
+                )
+        self._check_unit()
 
     def _audit(self, action, summary, details=None):
         audit = self.env["sicantik.audit.event"]
@@ -290,8 +398,11 @@ class SicantikSignatureRequest(models.Model):
                     feedback=feedback
                 )
 
+    @guard("petugas")
     def action_submit(self):
+        self._check_unit()
         self._check_state("draft")
+        self._check_official_designated()
         for request in self:
             if request.document_id.state != "stored":
                 raise UserError(
@@ -313,28 +424,51 @@ class SicantikSignatureRequest(models.Model):
         self._audit("sign.request", "signature requested")
         return True
 
+    @guard("pejabat")
     def action_approve(self):
-        self._check_state("waiting_approval")
         self._check_official()
+        self._check_state("waiting_approval")
         self._write_internal({"state": "approved"})
         self._close_activities(_("Approved"))
         self._schedule(_("Sign the approved permit document"))
         self._audit("sign.approve", "signature approved by the official")
         return True
 
+    @guard("pejabat")
+    def action_reject(self):
+        """The official declines to sign (wrong document, permit not ready):
+        back to draft for the officer, with the official's name on record."""
+        self._check_official()
+        self._check_state("waiting_approval")
+        self._write_internal({"state": "draft"})
+        self._close_activities(_("Rejected"))
+        for request in self:
+            request._chatter().message_post(
+                body=_(
+                    "%(user)s rejected the signature request; it is back in draft.",
+                    user=self.env.user.name,
+                )
+            )
+        self._audit("sign.reject", "signature rejected by the official")
+        return True
+
+    @guard("petugas")
     def action_cancel(self):
+        self._check_unit()
         self._check_state("draft", "waiting_approval", "approved", "failed")
         self.activity_unlink(["mail.mail_activity_data_todo"])
         self._write_internal({"state": "cancelled"})
         return True
 
+    @guard("pejabat")
     def action_retry(self):
         """A definite failure (nothing was signed) may be signed again."""
-        self._check_state("failed")
         self._check_official()
+        self._check_state("failed")
         self._write_internal({"state": "approved", "error_message": False})
         return True
 
+    @guard("pejabat")
     def action_open_sign_wizard(self):
         requests = self.filtered(lambda r: r.state == "approved")
         if not requests:
@@ -351,6 +485,7 @@ class SicantikSignatureRequest(models.Model):
         }
 
     # ----------------------------------------------------------- reconcile
+    @guard("petugas")
     def action_reconcile(self):
         """Look for evidence of the signed output; report what was found.
 
@@ -358,8 +493,11 @@ class SicantikSignatureRequest(models.Model):
         (see :meth:`_record_result`), or the v1 one-time download by
         ``id_dokumen``; BSrE has no lookup by document.  Without evidence the
         official decides with :meth:`action_reconcile_not_signed` or
-        :meth:`action_reconcile_failed`.
+        :meth:`action_reconcile_failed`.  A kept copy is only evidence if it
+        extends the request's original (anyone who may edit the request can
+        attach files to it); one that does not is refused, never bound.
         """
+        self._check_unit()
         self._check_state("outcome_unknown", "signing")
         self._check_stale_signing()
         recovered = self.env[self._name]
@@ -371,13 +509,28 @@ class SicantikSignatureRequest(models.Model):
                     ("res_id", "=", request.id),
                     ("name", "=like", UNSAVED_PREFIX + "%"),
                 ],
-                limit=1,
+                order="id",
             )
-            if kept:
-                request._store_signed(kept.raw, request.bsre_document_id)
-                kept.unlink()
+            original = request._document_bytes() if kept else None
+            match = kept.filtered(
+                lambda a, r=request, o=original: r._extends_original(a.raw, o)
+            )[:1]
+            if match:
+                request._store_signed(
+                    match.raw, request.bsre_document_id, None, original
+                )
+                match.unlink()
                 recovered |= request
                 continue
+            if kept and not request.bsre_document_id:
+                raise UserError(
+                    _(
+                        "The file kept for %(name)s is not this request's "
+                        "original document with a signature appended; it was "
+                        "not accepted.",
+                        name=request.name,
+                    )
+                )
             if not request.bsre_document_id:
                 request._chatter().message_post(
                     body=_(
@@ -407,10 +560,11 @@ class SicantikSignatureRequest(models.Model):
         ):
             raise UserError(_("This request is being signed right now."))
 
+    @guard("pejabat")
     def action_reconcile_not_signed(self):
         """The official checked BSrE and confirms nothing was signed."""
-        self._check_state("outcome_unknown")
         self._check_official()
+        self._check_state("outcome_unknown")
         self._write_internal({"state": "approved", "error_message": False})
         for request in self:
             request._chatter().message_post(
@@ -423,7 +577,10 @@ class SicantikSignatureRequest(models.Model):
         self._audit("sign.result", "reconciled: official confirmed not signed")
         return True
 
+    @guard("pejabat")
     def action_reconcile_failed(self):
+        """Only the official: a request marked failed may be signed again."""
+        self._check_official()
         self._check_state("outcome_unknown")
         self._write_internal({"state": "failed"})
         self._audit("sign.result", "reconciled: marked failed")
@@ -567,7 +724,7 @@ class SicantikSignatureRequest(models.Model):
             workers=services.int_param(self.env, "batch_workers"),
             totp=totp,
         ):
-            results.append(self._record_result(item, batch_id))
+            results.append(self._record_result(item, batch_id, inputs[item.key]))
         self.invalidate_recordset()
         return results
 
@@ -604,7 +761,7 @@ class SicantikSignatureRequest(models.Model):
         )
         return message
 
-    def _record_result(self, item, batch_id):
+    def _record_result(self, item, batch_id, original=None):
         """Write one document's outcome in its own committed transaction.
 
         A signed file that cannot be stored (S3 refusing, a bug) must not be
@@ -613,7 +770,7 @@ class SicantikSignatureRequest(models.Model):
         ``outcome_unknown``; :meth:`action_reconcile` stores them later.
         """
         try:
-            return self._record_result_once(item, batch_id)
+            return self._record_result_once(item, batch_id, original)
         except Exception:
             if item.state != "signed":
                 raise
@@ -645,11 +802,13 @@ class SicantikSignatureRequest(models.Model):
                 cr.commit()  # pylint: disable=invalid-commit
             return (item.key, "outcome_unknown", message)
 
-    def _record_result_once(self, item, batch_id):
+    def _record_result_once(self, item, batch_id, original=None):
         with self.env.registry.cursor() as cr:
             request = self.env(cr=cr)[self._name].browse(item.key)
             if item.state == "signed":
-                request._store_signed(item.signed, item.id_dokumen, item.warning)
+                request._store_signed(
+                    item.signed, item.id_dokumen, item.warning, original=original
+                )
                 message = _("Signed")
             elif item.state == "skipped":
                 request._write_internal({"state": "approved"})
@@ -675,9 +834,38 @@ class SicantikSignatureRequest(models.Model):
             cr.commit()  # pylint: disable=invalid-commit
         return (item.key, item.state, message)
 
-    def _store_signed(self, data, id_dokumen=None, warning=None):
-        """Signed bytes → new encrypted document version + public summary."""
+    def _extends_original(self, data, original=None):
+        """Is ``data`` this request's original plus an appended signature?
+
+        ``original``: the bytes just sent to BSrE, when the caller has them
+        (saves reading the original back from S3 for every signed document).
+        """
         self.ensure_one()
+        if original is None:
+            original = self._document_bytes()
+        try:
+            incremental.check_appended(original, data)
+        except incremental.NotAppendedSignature as exc:
+            _logger.warning("signed file refused for %s: %s", self.name, exc.reason)
+            return False
+        return True
+
+    def _store_signed(self, data, id_dokumen=None, warning=None, original=None):
+        """Signed bytes → new encrypted document version + public summary.
+
+        Refused unless the bytes extend this request's original (see the
+        module docstring): whatever the caller, a file signed for another
+        permit is never stored as this permit's signed version.
+        """
+        self.ensure_one()
+        if not self._extends_original(data, original):
+            raise UserError(
+                _(
+                    "The signed file of %(name)s is not this request's original "
+                    "document with a signature appended; it was not accepted.",
+                    name=self.name,
+                )
+            )
         documents = self.env["sicantik.document"].sudo()
         permit = self.document_id.permit_id
         had_signed = documents.search_count(

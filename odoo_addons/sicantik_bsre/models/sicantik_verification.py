@@ -66,7 +66,9 @@ class SicantikVerification(models.Model):
         """Create the summary of a freshly signed request."""
         permit = request.document_id.permit_id.sudo()
         holder = permit.company_id.name or permit.applicant_id.name or ""
-        official = permit.official_id
+        # The person who really signed, with their own position — not the
+        # signatory SICANTIK printed on the SK (they differ under delegation).
+        signer = request.official_id.sudo()
         older = self.search([("permit_id", "=", permit.id), ("replaced", "=", False)])
         older.write({"replaced": True})
         token = request.sudo().verification_token
@@ -82,8 +84,8 @@ class SicantikVerification(models.Model):
                 "holder_masked": mask_name(holder),
                 "issue_date": permit.sk_date or request.signed_at.date(),
                 "expiry_date": permit.valid_until,
-                "signer_name": request.official_id.name,
-                "signer_position": official.position if official else False,
+                "signer_name": signer.name,
+                "signer_position": signer.sicantik_official_id.position or False,
                 "signed_at": request.signed_at,
                 "sha256": sha256,
                 "revoked": bool(permit.is_revoked),

@@ -180,20 +180,42 @@ class BsreCase(HttpCase):
             }
         )
         cls.base_id = base
+        # The permits' signatories as SICANTIK mirrors them, each linked to
+        # the user who signs for them (only that user may sign).
+        cls.sk_official, cls.sk_expired = cls.env["sicantik.official"].create(
+            [
+                {
+                    "sicantik_id": base + 2,
+                    "name": "Budi Santoso",
+                    "position": "Kepala Dinas Penanaman Modal dan PTSP",
+                    "is_signatory": True,
+                },
+                {
+                    "sicantik_id": base + 3,
+                    "name": "Ahmad Fauzi",
+                    "position": "Sekretaris Dinas",
+                    "is_signatory": True,
+                },
+            ]
+        )
         cls.official = new_test_user(
             cls.env,
             login="bsre_official",
             name="Budi Santoso",
             groups="sicantik_base.group_pejabat",
         )
-        cls.official.sudo().bsre_nik = ISSUE_NIK
+        cls.official.sudo().write(
+            {"bsre_nik": ISSUE_NIK, "sicantik_official_id": cls.sk_official.id}
+        )
         cls.expired_official = new_test_user(
             cls.env,
             login="bsre_expired",
             name="Ahmad Fauzi",
             groups="sicantik_base.group_pejabat",
         )
-        cls.expired_official.sudo().bsre_nik = EXPIRED_NIK
+        cls.expired_official.sudo().write(
+            {"bsre_nik": EXPIRED_NIK, "sicantik_official_id": cls.sk_expired.id}
+        )
         cls.petugas = new_test_user(
             cls.env, login="bsre_petugas", groups="sicantik_base.group_petugas"
         )
@@ -220,6 +242,7 @@ class BsreCase(HttpCase):
             "sk_number": f"503/{n:04d}/IUMK/DPMPTSP/2026",
             "sk_date": "2026-11-02",
             "valid_until": "2031-11-02",
+            "official_id": self.sk_official.id,
         }
         vals.update(values)
         return self.env["sicantik.permit"].create(vals)
@@ -241,8 +264,14 @@ class BsreCase(HttpCase):
         return doc, data
 
     def make_request(self, official=None, approve=True, document=None):
-        document = document or self.make_document()[0]
+        """A request of the permit's designated official (``official``'s
+        permit when given: a permit naming that official is made)."""
         official = official or self.official
+        if not document:
+            permit = self.make_permit(
+                official_id=official.sudo().sicantik_official_id.id
+            )
+            document = self.make_document(permit)[0]
         request = (
             self.env["sicantik.signature.request"]
             .with_user(self.petugas)

@@ -154,11 +154,15 @@ class TestDatabaseDump(TransactionCase):
             ptype = env["sicantik.permit.type"].create(
                 {"sicantik_id": base, "name": "Izin Dump"}
             )
+            signatory = env["sicantik.official"].create(
+                {"sicantik_id": base + 2, "name": f"Official {tag}"}
+            )
             permit = env["sicantik.permit"].create(
                 {
                     "sicantik_id": base + 1,
                     "name": f"DUMP{tag}",
                     "permit_type_id": ptype.id,
+                    "official_id": signatory.id,
                 }
             )
             official = env["res.users"].create(
@@ -169,7 +173,9 @@ class TestDatabaseDump(TransactionCase):
                     "groups_id": [(4, env.ref("sicantik_base.group_pejabat").id)],
                 }
             )
-            official.bsre_nik = ISSUE_NIK
+            official.write(
+                {"bsre_nik": ISSUE_NIK, "sicantik_official_id": signatory.id}
+            )
             doc = env["sicantik.document"]._create_version(
                 permit,
                 "original",

@@ -28,11 +28,18 @@ passphrase.
 With API v2 the official may sign with a one-time code instead: "Send OTP"
 has BSrE deliver a code for exactly the selected documents (e-mail or the
 BeSign app), and the code travels like the passphrase — the same never-stored
-field, the same route — to one sign call carrying every document.
+field, the same route — to one sign call carrying every document.  "Send OTP"
+is a widget too (``sicantik_send_otp_button``): a plain object button would
+have the dialog saved first — through ``web_save``, whose ``call_kw``
+arguments Odoo logs — with whatever the official had typed in the field (a
+passphrase typed before choosing the one-time code).  The widget blanks the
+field, saves, then calls :meth:`action_send_otp`.
 """
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+
+from odoo.addons.sicantik_base.guards import guard
 
 from ..lib.errors import BsreError, CertificateNotActive
 from ..models import services
@@ -99,10 +106,12 @@ class SicantikSignWizard(models.TransientModel):
         return wizards
 
     def write(self, vals):
+        self.check_access("write")  # an empty recordset included
         vals = {k: v for k, v in vals.items() if k not in SECRET_FIELDS}
         return super().write(vals)
 
     @api.model
+    @guard("pejabat")
     def default_get(self, fields_list):
         """Show the certificate status as soon as the dialog opens."""
         values = super().default_get(fields_list)
@@ -162,8 +171,10 @@ class SicantikSignWizard(models.TransientModel):
             self.write(self._certificate_values())
         return True
 
+    @guard("pejabat")
     def action_send_otp(self):
-        """Have BSrE send the official a one-time code for these documents."""
+        """Have BSrE send the official a one-time code for these documents
+        (the requests' own official only: checked by ``_request_sign_otp``)."""
         self.ensure_one()
         if not self.can_sign:
             raise UserError(self.certificate_message or _("Signing is not possible."))

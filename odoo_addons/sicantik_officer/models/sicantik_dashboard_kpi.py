@@ -20,6 +20,8 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
+from odoo.addons.sicantik_base.guards import guard
+
 from .sicantik_permit import office_today, office_tz
 
 _logger = logging.getLogger(__name__)
@@ -335,8 +337,9 @@ class SicantikDashboardKpi(models.Model):
                 continue
             kpi.visible_value = Model.search_count(domain)
 
+    @guard("petugas", "auditor")
     def action_open(self):
-        """Open the records the tile counts."""
+        """Open the records the tile counts (their record rules still apply)."""
         self.ensure_one()
         tile, key = self._definition()
         if not tile:
@@ -350,8 +353,3 @@ class SicantikDashboardKpi(models.Model):
             "views": [(False, "list"), (False, "form")],
             "target": "current",
         }
-
-    @api.model
-    def action_refresh(self):
-        """Button: recompute the SLA columns the tiles read."""
-        return self.env["sicantik.permit"].action_recompute_sla()

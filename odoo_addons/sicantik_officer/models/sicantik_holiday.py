@@ -82,23 +82,27 @@ class SicantikHoliday(models.Model):
         instead of failing, which would end up deactivating it.
         """
         try:
-            changed = self.sync_holidays()
+            changed = self._sync_holidays()
         except source_lib.SourceError as exc:
             _logger.warning("SICANTIK holidays not read: %s", exc)
             return 0
         if changed:
-            self.env["sicantik.permit"].recompute_sla(full=True)
+            self.env["sicantik.permit"]._recompute_sla(full=True)
         return changed
 
     @api.model
-    def sync_holidays(self, url=None):
-        """Read every ``tmholiday`` row and upsert it; return rows changed."""
-        url = self.env["sicantik.sync"]._source_url(url)
-        if not url:
+    def _sync_holidays(self):
+        """Read every ``tmholiday`` row of the configured source; upsert it.
+
+        Returns the number of rows changed.  Private: only the cron (and the
+        tests) call it, and it never takes a URL from its caller.
+        """
+        sync = self.env["sicantik.sync"]
+        if not sync._source_url():
             _logger.info("SICANTIK holidays: no MySQL URL configured")
             return 0
         rows, after = [], 0
-        with source_lib.Source(url) as src:
+        with sync._open_source() as src:
             while True:
                 batch = src.all(
                     "SELECT id, date, description FROM tmholiday WHERE id > %s "
@@ -161,7 +165,7 @@ class SicantikHoliday(models.Model):
         return changed
 
     @api.model
-    def working_days(self, date_from, date_to):
+    def _working_days(self, date_from, date_to):
         """Working days in ``(date_from, date_to]`` as PostgreSQL counts them."""
         self.env.flush_all()
         self.env.cr.execute(

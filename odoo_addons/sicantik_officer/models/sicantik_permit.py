@@ -6,7 +6,7 @@ SLA, set-based
 The sync writes permits with raw SQL, so ORM ``@api.depends`` triggers never
 fire for it, and "today" moves the clock of every open application anyway.
 The SLA columns are therefore plain stored fields written by one
-``UPDATE … FROM`` (:meth:`recompute_sla`), run by a cron that the sync
+``UPDATE … FROM`` (:meth:`_recompute_sla`), run by a cron that the sync
 triggers at the end of each cycle and once a night.  An incremental run
 touches only rows whose figures can have changed (open applications, rows
 the sync wrote since the last run, rows never computed); a full run (button,
@@ -35,8 +35,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 
+from odoo.addons.sicantik_base.guards import guard
 from odoo.addons.sicantik_base.lib import id_format, settings
 
 _logger = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ class SicantikPermit(models.Model):
         return int(param.get_param("sicantik_officer.sla_due_soon_days", "2") or 2)
 
     @api.model
-    def recompute_sla(self, full=False, today=None):
+    def _recompute_sla(self, full=False, today=None):
         """Recompute the SLA columns set-based; return ``(permits, steps)``.
 
         ``today`` is for tests and replays; default: today in the office.
@@ -296,13 +296,12 @@ class SicantikPermit(models.Model):
     @api.model
     def _cron_recompute_sla(self):
         """Cron: incremental SLA update (the nightly call catches the new day)."""
-        return self.recompute_sla()
+        return self._recompute_sla()
 
+    @guard("admin")
     def action_recompute_sla(self):
-        """Button: recompute every SLA now."""
-        if not self.env.user.has_group("sicantik_base.group_admin"):
-            raise AccessError(_("Only SICANTIK administrators can do this."))
-        self.sudo().recompute_sla(full=True)
+        """Button: recompute every SLA now (administrators only)."""
+        self.sudo()._recompute_sla(full=True)
         return True
 
     # ------------------------------------------------------------------
@@ -342,7 +341,7 @@ class SicantikPermit(models.Model):
     @api.model
     def _cron_expiry_notices(self):
         """Cron: one bounded batch of reminders, then report progress."""
-        result = self.send_expiry_notices()
+        result = self._send_expiry_notices()
         done, remaining = result["done"], result["remaining"]
         if remaining and not done:
             done = 1  # 18.0 stops a cron reporting no progress with work left
@@ -350,7 +349,7 @@ class SicantikPermit(models.Model):
         return result
 
     @api.model
-    def send_expiry_notices(self, today=None, limit=None):
+    def _send_expiry_notices(self, today=None, limit=None):
         """Send one batch of reminders; return ``{done, remaining, notices}``."""
         today = today or office_today()
         limit = limit or self._expiry_batch_size()

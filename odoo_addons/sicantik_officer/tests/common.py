@@ -21,9 +21,9 @@ class OfficerSourceCase(SicantikSourceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        result = cls.sync.run_cycle(url=cls.url, commit=False)
+        result = cls.sync.run_cycle(commit=False)
         assert result["status"] == "done", result
         cls.Holiday = cls.env["sicantik.holiday"]
         cls.Permit = cls.env["sicantik.permit"]
-        cls.Holiday.sync_holidays(url=cls.url)
-        cls.Permit.recompute_sla(full=True, today=SANDBOX_TODAY)
+        cls.Holiday._sync_holidays()
+        cls.Permit._recompute_sla(full=True, today=SANDBOX_TODAY)

@@ -85,19 +85,19 @@ class TestExpiry(OfficerSourceCase):
         return {(n.permit_id, n.threshold) for n in self.Notice.search([])}
 
     def test_one_notice_per_threshold(self):
-        result = self.Permit.send_expiry_notices(today=SANDBOX_TODAY)
+        result = self.Permit._send_expiry_notices(today=SANDBOX_TODAY)
         self.assertEqual(result["done"], 3)
         expected = {(self.p85, 90), (self.p55, 60), (self.p25, 30)}
         self.assertEqual(self.notices(), expected)
         # running again sends nothing new
         self.assertEqual(
-            self.Permit.send_expiry_notices(today=SANDBOX_TODAY)["done"], 0
+            self.Permit._send_expiry_notices(today=SANDBOX_TODAY)["done"], 0
         )
         self.assertEqual(self.notices(), expected)
         # thirty days later each permit reaches its next threshold, once
         later = SANDBOX_TODAY + timedelta(days=30)
-        self.assertEqual(self.Permit.send_expiry_notices(today=later)["done"], 2)
-        self.assertEqual(self.Permit.send_expiry_notices(today=later)["done"], 0)
+        self.assertEqual(self.Permit._send_expiry_notices(today=later)["done"], 2)
+        self.assertEqual(self.Permit._send_expiry_notices(today=later)["done"], 0)
         expected |= {(self.p85, 60), (self.p55, 30)}
         self.assertEqual(self.notices(), expected)
         self.assertFalse(self.renewed.expiry_notice_ids)
@@ -107,7 +107,7 @@ class TestExpiry(OfficerSourceCase):
         self.assertEqual(len(events), 5)
 
     def test_activity_and_indonesian_mail_to_holder(self):
-        self.Permit.send_expiry_notices(today=SANDBOX_TODAY)
+        self.Permit._send_expiry_notices(today=SANDBOX_TODAY)
         notice = self.p85.expiry_notice_ids
         self.assertEqual(notice.user_id, self.officer)
         self.assertEqual(notice.activity_id.user_id, self.officer)
@@ -136,8 +136,8 @@ class TestExpiry(OfficerSourceCase):
             )
 
     def test_bounded_batches(self):
-        first = self.Permit.send_expiry_notices(today=SANDBOX_TODAY, limit=2)
+        first = self.Permit._send_expiry_notices(today=SANDBOX_TODAY, limit=2)
         self.assertEqual((first["done"], first["remaining"]), (2, 1))
-        second = self.Permit.send_expiry_notices(today=SANDBOX_TODAY, limit=2)
+        second = self.Permit._send_expiry_notices(today=SANDBOX_TODAY, limit=2)
         self.assertEqual((second["done"], second["remaining"]), (1, 0))
         self.assertEqual(len(self.Notice.search([])), 3)

@@ -21,7 +21,7 @@ class TestSla(OfficerSourceCase):
         self.assertTrue(dates)
         self.assertEqual(set(self.Holiday.search([]).mapped("date")), dates)
         # nothing changed: a second read writes nothing
-        self.assertEqual(self.Holiday.sync_holidays(url=self.url), 0)
+        self.assertEqual(self.Holiday._sync_holidays(), 0)
         # a new date arrives; once deleted in SICANTIK it is marked missing
         # (the source is shared by the class: leave it as it was)
         new_day = date(2030, 1, 2)
@@ -29,13 +29,13 @@ class TestSla(OfficerSourceCase):
             "INSERT INTO tmholiday (date, description) VALUES (%s, 'Uji')", [new_day]
         )
         self.addCleanup(self.src, "DELETE FROM tmholiday WHERE date = %s", [new_day])
-        self.assertEqual(self.Holiday.sync_holidays(url=self.url), 1)
-        self.assertEqual(self.Holiday.working_days(date(2030, 1, 1), new_day), 0)
+        self.assertEqual(self.Holiday._sync_holidays(), 1)
+        self.assertEqual(self.Holiday._working_days(date(2030, 1, 1), new_day), 0)
         self.src("DELETE FROM tmholiday WHERE date = %s", [new_day])
-        self.assertEqual(self.Holiday.sync_holidays(url=self.url), 1)
+        self.assertEqual(self.Holiday._sync_holidays(), 1)
         gone = self.Holiday.search([("date", "=", new_day)])
         self.assertTrue(gone.sicantik_missing)
-        self.assertEqual(self.Holiday.working_days(date(2030, 1, 1), new_day), 1)
+        self.assertEqual(self.Holiday._working_days(date(2030, 1, 1), new_day), 1)
 
     def test_overdue_flag_after_sync(self):
         holidays = self.source_holidays()
@@ -102,13 +102,13 @@ class TestSla(OfficerSourceCase):
 
     def test_incremental_and_next_day(self):
         # nothing changed: the incremental update writes nothing
-        self.assertEqual(self.Permit.recompute_sla(today=SANDBOX_TODAY)[0], 0)
+        self.assertEqual(self.Permit._recompute_sla(today=SANDBOX_TODAY)[0], 0)
         running = self.Permit.search(
             [("sla_end_date", "=", False), ("sla_state", "!=", "none")]
         )
         before = {p.id: p.sla_working_days for p in running}
         monday = SANDBOX_TODAY + timedelta(days=3)  # the sandbox day is a Friday
-        updated, _steps = self.Permit.recompute_sla(today=monday)
+        updated, _steps = self.Permit._recompute_sla(today=monday)
         self.assertEqual(updated, len(running))
         for permit in running:
             self.assertEqual(permit.sla_working_days, before[permit.id] + 1)

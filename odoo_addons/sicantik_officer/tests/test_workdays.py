@@ -32,7 +32,7 @@ class TestWorkingDays(TransactionCase):
         )
 
     def wd(self, a, b):
-        return self.Holiday.working_days(a, b)
+        return self.Holiday._working_days(a, b)
 
     def test_hand_computed(self):
         d = date

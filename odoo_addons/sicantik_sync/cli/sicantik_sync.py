@@ -1,4 +1,4 @@
-"""``odoo-bin sicantik_sync {run,recheck,reconcile,health} -d DB [--mysql-url URL]``.
+"""``odoo-bin sicantik_sync {run,recheck,reconcile,health} -d DB``.
 
 Runs one sync cycle (or a full re-check, or the reconciliation) against the
 given Odoo database and prints a one-line JSON summary on stdout; Odoo's log
@@ -7,6 +7,11 @@ folder (``odoo/cli/command.py`` imports such addons before dispatching), so
 pass ``--addons-path`` first:
 ``odoo-bin --addons-path=… sicantik_sync run -d DB``.
 The exit status is 0 on success, 1 when the run failed or differences exist.
+
+SICANTIK is read at the configured URL only (``SICANTIK_MYSQL_URL`` or
+``sicantik_mysql_url`` of odoo.conf): set the environment variable for a
+one-off run against another source.  The command takes no URL so that the
+engine's entry points never need one.
 """
 
 import argparse
@@ -30,9 +35,6 @@ class SicantikSyncCommand(Command):
         parser.add_argument("action", choices=["run", "recheck", "reconcile", "health"])
         parser.add_argument("-d", "--database", required=True)
         parser.add_argument("-c", "--config", dest="config")
-        parser.add_argument(
-            "--mysql-url", help="SICANTIK URL (default: odoo.conf / environment)"
-        )
         args, rest = parser.parse_known_args(cmdargs)
         odoo_args = ["-d", args.database] + rest
         if args.config:
@@ -59,7 +61,7 @@ class SicantikSyncCommand(Command):
             return dict(sync.health(), ok=True)
         if args.action == "reconcile":
             try:
-                report = reconcile_env(env, url=args.mysql_url)
+                report = reconcile_env(env)
             except SourceError as exc:
                 return {"ok": False, "error": str(exc)}
             summary = report_summary(report)
@@ -69,11 +71,9 @@ class SicantikSyncCommand(Command):
             )
             env.cr.commit()  # pylint: disable=invalid-commit
             return {"ok": ok, "entities": summary}
-        result = sync.run_cycle(
-            kind=args.action.replace("run", "sync"), url=args.mysql_url
-        )
+        result = sync.run_cycle(kind=args.action.replace("run", "sync"))
         run = result.get("run")
-        out = run.summary() if run else {}
+        out = run._summary() if run else {}
         out["ok"] = result["status"] == "done"
         if result["status"] == "locked":
             out["state"] = "locked"

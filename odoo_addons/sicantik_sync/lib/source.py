@@ -11,7 +11,16 @@ independent ways:
    each time it is checked out, so even a user with write grants is refused
    by the server (error 1792);
 3. :func:`guard_statement` refuses, before anything is sent, every statement
-   that is not a plain SELECT / SHOW / session SET.
+   that is not on a short allowlist of read forms (SELECT without INTO or
+   locking clauses, SHOW, ``SET SESSION TRANSACTION READ ONLY``).
+
+The URL itself comes from the deployment only (never from a caller), and even
+then only the driver options of :data:`URL_OPTIONS` are accepted:
+``local_infile`` is forced off at the driver, because a MySQL server may ask a
+client that allows it for any local file (a rogue or compromised server
+could otherwise read the Odoo host's files).  :func:`account_problems` names
+what a SICANTIK account may do beyond reading (write, FILE, CREATE, roles);
+``Source(url, check_account=True)`` refuses such an account.
 
 Engines are cached per URL so the pool survives from one cron call to the
 next; ``pool_pre_ping`` replaces connections the server dropped while idle.
@@ -26,21 +35,46 @@ import re
 import threading
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-#: Statements we ever need.  Anything else is refused before it is sent.
+#: The statements we ever send.  Anything else is refused before it is sent.
 _ALLOWED = re.compile(
-    r"^\s*(?:SELECT\b|SHOW\b|SET\s+SESSION\b|SET\s+@@SESSION\.|SET\s+NAMES\b"
-    r"|SET\s+(?:SQL_MODE|AUTOCOMMIT|TIME_ZONE|CHARACTER_SET_RESULTS)\b|ROLLBACK\b)",
+    r"^\(*\s*SELECT\b|^SHOW\b|^SET\s+SESSION\s+TRANSACTION\s+READ\s+ONLY$",
     re.IGNORECASE,
 )
-#: SELECT forms that write or lock.
+#: Clauses that turn a read into a write, a file access or a lock.
 _FORBIDDEN = re.compile(
-    r"\bINTO\s+(?:OUTFILE|DUMPFILE|@)|\bFOR\s+UPDATE\b|\bLOCK\s+IN\s+SHARE\s+MODE\b"
-    r"|\bSET\s+SESSION\s+TRANSACTION\s+READ\s+WRITE\b",
+    r"\bINTO\b|\bFOR\s+(?:UPDATE|SHARE)\b|\bLOCK\s+IN\s+SHARE\s+MODE\b"
+    r"|\bLOAD_FILE\b|\bPROCEDURE\b|:=",
     re.IGNORECASE,
 )
-_STRINGS = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`")
+#: Comments (``/* */`` incl. MySQL's executable ``/*! */``, ``#``, ``-- ``)
+#: could hide a keyword from the checks above: none of our reads has one.
+_COMMENT = re.compile(r"/\*|\*/|#|--(?:\s|$)")
+_STRINGS = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`]|``)*`")
+
+#: Driver options a configured URL may carry (``?charset=utf8mb4&...``).
+#: Everything else (``local_infile``, ``client_flag``, ``init_command``,
+#: ``read_default_file``, ``unix_socket``, ...) is refused.
+URL_OPTIONS = frozenset(
+    {
+        "charset",
+        "connect_timeout",
+        "read_timeout",
+        "write_timeout",
+        "ssl_ca",
+        "ssl_capath",
+        "ssl_cert",
+        "ssl_key",
+        "ssl_cipher",
+        "ssl_check_hostname",
+    }
+)
+#: The only driver SICANTIK is read with.
+DRIVER = "mysql+pymysql"
+#: Privileges a SICANTIK account may hold (everything else is reported).
+READ_PRIVILEGES = frozenset({"SELECT", "SHOW VIEW", "USAGE"})
 
 _engines = {}
 _engines_lock = threading.Lock()
@@ -58,19 +92,111 @@ class WriteRefused(SourceError):
     """A statement other than a read was about to be sent to SICANTIK."""
 
 
-def guard_statement(statement):
-    """Raise :class:`WriteRefused` unless ``statement`` is a plain read.
+class ConfigError(SourceError):
+    """The configured SICANTIK URL uses a driver or an option we refuse."""
 
-    String literals are blanked before checking so that a value such as
-    ``'x; DELETE'`` cannot hide a second statement, and a second statement
-    after a semicolon is refused outright.
+
+class AccountRefused(SourceError):
+    """The SICANTIK account may do more than read (see :func:`account_problems`)."""
+
+
+def guard_statement(statement):
+    """Raise :class:`WriteRefused` unless ``statement`` is an allowed read.
+
+    An allowlist, not a blocklist: string literals and quoted identifiers are
+    blanked first (so ``'x; DELETE'`` or ``'/*'`` in a value is harmless),
+    then the statement must be one SELECT (without INTO, FOR UPDATE/SHARE,
+    LOCK IN SHARE MODE, LOAD_FILE, PROCEDURE or ``:=``), one SHOW, or our own
+    ``SET SESSION TRANSACTION READ ONLY``; comments, a second statement and
+    an unterminated quote are refused outright.
     """
     text = str(statement)
-    bare = _STRINGS.sub("''", text).strip().rstrip(";")
-    if ";" in bare or not _ALLOWED.match(bare) or _FORBIDDEN.search(bare):
+    bare = _STRINGS.sub(" 0 ", text).strip()
+    bare = bare[:-1].rstrip() if bare.endswith(";") else bare
+    refused = (
+        ";" in bare
+        or any(quote in bare for quote in "'\"`")
+        or _COMMENT.search(bare)
+        or not _ALLOWED.search(bare)
+        or _FORBIDDEN.search(bare)
+    )
+    if refused:
         raise WriteRefused(
-            "Refused to send a non-read statement to SICANTIK: " + bare[:80]
+            "Refused to send a non-read statement to SICANTIK: " + text.strip()[:80]
         )
+
+
+def check_url(url):
+    """Return ``url`` as a SQLAlchemy URL, or raise :class:`ConfigError`.
+
+    Only :data:`DRIVER` and the options of :data:`URL_OPTIONS` are accepted;
+    the message names the refused options, never the URL (it holds the
+    password).
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - any parse error is a configuration error
+        raise ConfigError("The SICANTIK MySQL URL cannot be parsed") from None
+    if parsed.drivername != DRIVER:
+        raise ConfigError(
+            f"The SICANTIK MySQL URL must use the {DRIVER} driver, "
+            f"not {parsed.drivername!r}"
+        )
+    if not parsed.host:
+        raise ConfigError("The SICANTIK MySQL URL must name a host")
+    refused = sorted(set(parsed.query) - URL_OPTIONS)
+    if refused:
+        raise ConfigError(
+            "Refused driver option(s) in the SICANTIK MySQL URL: "
+            + ", ".join(refused)
+            + " (allowed: "
+            + ", ".join(sorted(URL_OPTIONS))
+            + ")"
+        )
+    return parsed
+
+
+def account_problems(grant_lines):
+    """What the grants of a SICANTIK account allow beyond reading.
+
+    ``grant_lines`` are the rows of ``SHOW GRANTS FOR CURRENT_USER()``.
+    Returns a sorted list of findings (empty: read-only): any privilege other
+    than SELECT / SHOW VIEW / USAGE (writes, FILE, CREATE, ...), the GRANT
+    or ADMIN option, proxy grants, and any role (``GRANT role TO user``,
+    ``SET DEFAULT ROLE``), whose privileges SHOW GRANTS does not list.
+    """
+    problems = set()
+    for line in grant_lines:
+        text = " ".join(_STRINGS.sub("x", str(line)).upper().split())
+        if text.startswith("SET DEFAULT ROLE"):
+            problems.add("role")
+            continue
+        if not text.startswith("GRANT "):
+            continue
+        if "WITH GRANT OPTION" in text or "WITH ADMIN OPTION" in text:
+            problems.add("GRANT OPTION")
+        head, sep, _rest = text[len("GRANT ") :].partition(" ON ")
+        if not sep:
+            problems.add("role")  # GRANT role TO user
+            continue
+        for privilege in _split_privileges(head):
+            if privilege not in READ_PRIVILEGES:
+                problems.add(privilege)
+    return sorted(problems)
+
+
+def _split_privileges(text):
+    """``SELECT (a, b), INSERT`` -> ``["SELECT", "INSERT"]``."""
+    privileges, depth, current = [], 0, ""
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            privileges.append(current)
+            current = ""
+        elif depth == 0 and char != ")":
+            current += char
+    privileges.append(current)
+    return [" ".join(p.split()) for p in privileges if p.strip()]
 
 
 def _install_guards(engine):
@@ -89,24 +215,32 @@ def _install_guards(engine):
 
 
 def get_engine(url, pool_size=2, connect_timeout=5, read_timeout=120):
-    """Return the pooled, guarded engine for ``url`` (created once per process)."""
+    """Return the pooled, guarded engine for ``url`` (created once per process).
+
+    The URL is checked first (:func:`check_url`); options it sets win over
+    the defaults here, except ``local_infile``, which is always off.
+    """
     key = (url, pool_size, connect_timeout, read_timeout)
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
+            parsed = check_url(url)
+            defaults = {
+                "connect_timeout": connect_timeout,
+                "read_timeout": read_timeout,
+                "write_timeout": read_timeout,
+                "charset": "utf8mb4",
+            }
+            connect_args = {k: v for k, v in defaults.items() if k not in parsed.query}
+            connect_args["local_infile"] = False
             engine = create_engine(
-                url,
+                parsed,
                 pool_size=pool_size,
                 max_overflow=2,
                 pool_pre_ping=True,
                 pool_recycle=1800,
                 pool_timeout=10,
-                connect_args={
-                    "connect_timeout": connect_timeout,
-                    "read_timeout": read_timeout,
-                    "write_timeout": read_timeout,
-                    "charset": "utf8mb4",
-                },
+                connect_args=connect_args,
             )
             _install_guards(engine)
             _engines[key] = engine
@@ -125,11 +259,15 @@ class Source:
     """One read transaction on SICANTIK: a consistent snapshot for one batch.
 
     Use as a context manager; every error of the driver or the pool becomes a
-    :class:`SourceError` whose text never contains the connection URL.
+    :class:`SourceError` whose text never contains the connection URL.  With
+    ``check_account`` (what the Odoo side always asks for), an account that
+    may do more than read is refused with :class:`AccountRefused` before
+    anything is read.
     """
 
-    def __init__(self, url, **engine_kw):
+    def __init__(self, url, check_account=False, **engine_kw):
         self.engine = get_engine(url, **engine_kw)
+        self.check_account = check_account
         self.conn = None
 
     def __enter__(self):
@@ -137,6 +275,15 @@ class Source:
             self.conn = self.engine.connect()
         except SQLAlchemyError as exc:
             raise SourceError(_describe(exc)) from None
+        if self.check_account:
+            problems = self.account_problems()
+            if problems:
+                self.__exit__(None, None, None)
+                raise AccountRefused(
+                    "The SICANTIK account may do more than read ("
+                    + ", ".join(problems)
+                    + "): configure a SELECT-only account"
+                )
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -166,6 +313,11 @@ class Source:
         if not rows:
             return None
         return next(iter(rows[0].values()))
+
+    def account_problems(self):
+        """:func:`account_problems` of the account this source reads with."""
+        rows = self.all("SHOW GRANTS FOR CURRENT_USER()")
+        return account_problems(next(iter(row.values())) for row in rows)
 
     def connection_id(self):
         """MySQL's id of this session (admins may ``KILL`` it; tests do)."""

@@ -46,6 +46,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import config
 
+from odoo.addons.sicantik_base.guards import guard
 from odoo.addons.sicantik_base.lib import settings
 
 from ..lib import entities as ents
@@ -57,6 +58,8 @@ _logger = logging.getLogger(__name__)
 #: pg advisory lock key shared by every sync/recheck call ("SICANTIK" in hex-ish).
 LOCK_KEY = 0x51CA471C
 STEPS = [e.name for e in ents.ENTITIES] + ["history", "changes"]
+#: What a run can do: the incremental sync or the full re-check.
+KINDS = ("sync", "recheck")
 
 
 class SicantikSync(models.AbstractModel):
@@ -67,8 +70,26 @@ class SicantikSync(models.AbstractModel):
     # configuration (deployment settings, never stored in the database)
     # ------------------------------------------------------------------
     @api.model
-    def _source_url(self, url=None):
-        return url or settings.get("mysql_url")
+    def _source_url(self):
+        """The deployment's SICANTIK URL: the only one the sync ever opens.
+
+        No caller can pass another one (a URL from an RPC call made the
+        server connect anywhere, with any driver option).
+        """
+        return settings.get("mysql_url")
+
+    @api.model
+    def _open_source(self):
+        """The configured SICANTIK, read by a SELECT-only account or not at all.
+
+        Every reader (sync, re-check, reconciliation, holidays) opens it here:
+        one place for the URL and for refusing an account that may write,
+        read files (FILE), create tables or hold a role.
+        """
+        url = self._source_url()
+        if not url:
+            raise SourceError(_("No SICANTIK MySQL URL configured"))
+        return Source(url, check_account=True)
 
     @api.model
     def _tz(self):
@@ -97,7 +118,8 @@ class SicantikSync(models.AbstractModel):
 
     @api.model
     def _cron_call(self, kind):
-        result = self.run_batch(kind=kind)
+        # as the system, whichever user the cron was set to run as
+        result = self.sudo().run_batch(kind=kind)
         done = result.get("done", 0)
         remaining = result.get("remaining", 0)
         if remaining and not done:
@@ -107,15 +129,21 @@ class SicantikSync(models.AbstractModel):
         return result
 
     @api.model
-    def run_cycle(self, kind="sync", url=None, commit=True, max_batches=100000):
+    @guard("admin")
+    def run_cycle(self, kind="sync", *, commit=None, max_batches=100000):
         """Run batches until the cycle is finished (CLI, buttons, benchmark).
 
-        With ``commit`` each batch is committed like a cron call would; tests
-        pass ``commit=False`` and stay inside their transaction.
+        With ``commit`` each batch is committed like a cron call would; it
+        defaults to on, except when Odoo runs its tests (which stay inside
+        their transaction).  Public for administrators (and the superuser:
+        CLI, crons); it reads the configured source only, and its options are
+        keyword-only so that no positional argument can stand for a URL.
         """
+        if commit is None:
+            commit = not config["test_enable"]
         result = {}
         for _i in range(max_batches):
-            result = self.run_batch(kind=kind, url=url)
+            result = self.run_batch(kind=kind)
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             if result["status"] != "progress":
@@ -123,12 +151,15 @@ class SicantikSync(models.AbstractModel):
         return result
 
     @api.model
-    def run_batch(self, kind="sync", url=None):
+    @guard("admin")
+    def run_batch(self, kind="sync"):
         """Run one bounded batch under the advisory lock.
 
         Returns a dict with ``status`` (``progress``, ``done``, ``failed``,
         ``locked``), ``done``/``remaining`` for the cron progress, and the run.
         """
+        if kind not in KINDS:
+            raise ValueError(f"Unknown SICANTIK run kind {kind!r}")
         self.env.flush_all()
         cr = self.env.cr
         cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
@@ -137,13 +168,11 @@ class SicantikSync(models.AbstractModel):
             return {"status": "locked", "done": 0, "remaining": 0}
         Run = self.env["sicantik.sync.run"].sudo()
         run = Run.search([("state", "=", "running"), ("kind", "=", kind)], limit=1)
-        url = self._source_url(url)
+        url = self._source_url()
         started = time.monotonic()
         stats = {}
         try:
-            if not url:
-                raise SourceError(_("No SICANTIK MySQL URL configured"))
-            with cr.savepoint(), Source(url) as src:
+            with cr.savepoint(), self._open_source() as src:
                 if not run:
                     run = self._start_run(kind, src)
                 if kind == "sync":
@@ -172,7 +201,7 @@ class SicantikSync(models.AbstractModel):
     def _start_run(self, kind, src):
         State = self.env["sicantik.sync.state"].sudo()
         if kind == "sync":
-            changes = State.get_state("changes")
+            changes = State._get_state("changes")
             if not changes.last_time and not changes.last_id:
                 # Snapshot before the first import: later changes are re-read.
                 row = src.all(
@@ -194,7 +223,7 @@ class SicantikSync(models.AbstractModel):
                 {
                     "kind": kind,
                     "started_at": fields.Datetime.now(),
-                    "watermarks_before": State.snapshot(),
+                    "watermarks_before": State._snapshot(),
                 }
             )
         )
@@ -239,13 +268,13 @@ class SicantikSync(models.AbstractModel):
             {
                 "state": "done",
                 "finished_at": fields.Datetime.now(),
-                "watermarks_after": self.env["sicantik.sync.state"].sudo().snapshot(),
+                "watermarks_after": self.env["sicantik.sync.state"].sudo()._snapshot(),
             }
         )
         param = self.env["ir.config_parameter"].sudo()
         if run.kind == "sync" and param.get_param("sicantik_sync.lag_alerted"):
             param.set_param("sicantik_sync.lag_alerted", "")
-        self._audit("sync.run", _("SICANTIK sync run finished"), run, run.summary())
+        self._audit("sync.run", _("SICANTIK sync run finished"), run, run._summary())
 
     def _fail_run(self, run, kind, exc, url):
         message = str(exc)
@@ -266,7 +295,7 @@ class SicantikSync(models.AbstractModel):
             "state": "failed",
             "error": message[:2000],
             "finished_at": fields.Datetime.now(),
-            "watermarks_after": State.snapshot(),
+            "watermarks_after": State._snapshot(),
         }
         if run and run.exists():
             run.write(values)
@@ -279,7 +308,7 @@ class SicantikSync(models.AbstractModel):
                     watermarks_before=values["watermarks_after"],
                 )
             )
-        self._audit("sync.run", _("SICANTIK sync run failed"), run, run.summary())
+        self._audit("sync.run", _("SICANTIK sync run failed"), run, run._summary())
         return {"status": "failed", "done": 0, "remaining": 0, "run": run}
 
     def _audit(self, action, summary, record, details):
@@ -297,7 +326,7 @@ class SicantikSync(models.AbstractModel):
         states = (
             self.env["sicantik.sync.state"]
             .sudo()
-            .get_states([e.name for e in streams] + ["changes"])
+            ._get_states([e.name for e in streams] + ["changes"])
         )
         for entity in streams:
             state = states[entity.name]
@@ -408,7 +437,7 @@ class SicantikSync(models.AbstractModel):
         """Re-hash one batch of one entity and mark vanished rows missing."""
         limit = self._batch_size()
         State = self.env["sicantik.sync.state"].sudo()
-        states = State.get_states(["recheck:" + e.name for e in ents.ALL])
+        states = State._get_states(["recheck:" + e.name for e in ents.ALL])
         for entity in ents.ALL:
             state = states["recheck:" + entity.name]
             if state.last_id < 0:
@@ -581,6 +610,7 @@ class SicantikSync(models.AbstractModel):
     # health and lag alert
     # ------------------------------------------------------------------
     @api.model
+    @guard("admin", "auditor")
     def health(self):
         """Lag data for dashboards, the alert cron and the CLI."""
         Run = self.env["sicantik.sync.run"].sudo()
@@ -610,7 +640,7 @@ class SicantikSync(models.AbstractModel):
     @api.model
     def _cron_lag_alert(self):
         """Alert SICANTIK administrators once per outage (mail activity)."""
-        health = self.health()
+        health = self.sudo().health()
         limit = self._lag_limit()
         lag = health["lag_minutes"]
         if lag is None:
@@ -667,9 +697,10 @@ class SicantikSync(models.AbstractModel):
         return True
 
     @api.model
+    @guard("admin")
     def action_run_now(self):
         """Button: run one full cycle now (commits per batch like the cron)."""
-        result = self.run_cycle(commit=not config["test_enable"])
+        result = self.run_cycle()
         run = result.get("run")
         if not run:
             return True

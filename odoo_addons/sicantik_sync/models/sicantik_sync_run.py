@@ -70,7 +70,7 @@ class SicantikSyncRun(models.Model):
             limit=10000,
         ).unlink()
 
-    def summary(self):
+    def _summary(self):
         """The one-line JSON-able summary the CLI prints."""
         self.ensure_one()
         return {

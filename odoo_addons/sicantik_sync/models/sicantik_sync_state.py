@@ -30,16 +30,17 @@ class SicantikSyncState(models.Model):
     _sql_constraints = [("name_uniq", "unique(name)", "One watermark per stream.")]
 
     def _compute_lag(self):
-        lag = self.env["sicantik.sync"].health()["lag_minutes"]
+        # the lag is what the sync runs (readable by officers) already show
+        lag = self.env["sicantik.sync"].sudo().health()["lag_minutes"]
         for state in self:
             state.lag_minutes = lag if lag is not None else -1
 
     @api.model
-    def get_state(self, name):
-        return self.get_states([name])[name]
+    def _get_state(self, name):
+        return self._get_states([name])[name]
 
     @api.model
-    def get_states(self, names):
+    def _get_states(self, names):
         """The watermarks ``names`` (created at 0 when missing), one query."""
         states = {s.name: s for s in self.search([("name", "in", list(names))])}
         missing = [n for n in names if n not in states]
@@ -48,7 +49,7 @@ class SicantikSyncState(models.Model):
         return states
 
     @api.model
-    def snapshot(self):
+    def _snapshot(self):
         """All watermarks as a JSON text (stored on each run, before/after)."""
         data = {
             s.name: {

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.sicantik_base.guards import guard
+
 
 class SicantikUnit(models.Model):
     """A work unit of SICANTIK (``trunitkerja``), mirrored like the others.
@@ -35,7 +37,9 @@ class SicantikUnit(models.Model):
         for unit in self:
             unit.permit_count = counts.get(unit.id, 0)
 
+    @guard("admin")
     def write(self, vals):
+        # the guard also refuses an empty recordset, which the ORM would accept
         if not self.env.su and set(vals) - {"user_ids"}:
             # the sync writes through SQL; SICANTIK owns everything else
             raise UserError(
@@ -54,7 +58,9 @@ class SicantikUnit(models.Model):
             self.env.registry.clear_cache()
         return records
 
+    @guard("petugas", "auditor")
     def action_open_permits(self):
+        """Button: the unit's permits (record rules still apply to the list)."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "sicantik_sync.sicantik_permit_action"

@@ -3,3 +3,4 @@ from . import test_faults
 from . import test_reconcile
 from . import test_units
 from . import test_health
+from . import test_rpc_attacks

@@ -5,16 +5,21 @@ workflow steps, deleted rows, killed connections), and the database the harness
 exports (``SICANTIK_MYSQL_DATABASE``) is shared by every test class.  Each
 class therefore generates its own small ``--dirty`` sandbox database with the
 project's generator (``python -m sandbox.sicantik``) through the admin URL,
-and drops it afterwards.  The harness database is still used read-only for the
-read-only proofs.
+configures a SELECT-only account on it as the deployment's SICANTIK URL (the
+engine takes no URL from its callers), and drops both afterwards.  The
+harness database is still used read-only for the read-only proofs.
 """
 
 import json
 import os
+import select
+import socket
 import subprocess
 import sys
 import unittest
+import zlib
 from pathlib import Path
+from unittest.mock import patch
 
 import pymysql
 from sqlalchemy.engine import make_url
@@ -49,6 +54,55 @@ def db_url(database, user=None, password=None):
     if user:
         url = url.set(username=user, password=password)
     return url.render_as_string(hide_password=False)
+
+
+def configured_url(url):
+    """Point the deployment setting at ``url``, as an operator would.
+
+    The engine reads SICANTIK at the configured URL only (no caller passes
+    one), so tests configure it: ``SICANTIK_MYSQL_URL`` wins over odoo.conf.
+    """
+    return patch.dict(os.environ, {"SICANTIK_MYSQL_URL": url})
+
+
+def rpc(env, model, method, args=(), kwargs=None):
+    """Call ``model.method`` exactly as ``/web/dataset/call_kw`` does.
+
+    The attack tests go through this door: the public-method check of
+    :func:`odoo.service.model.get_public_method`, then :func:`odoo.api.call_kw`
+    with whatever arguments an attacker sends.
+    """
+    from odoo.api import call_kw
+    from odoo.service.model import get_public_method
+
+    records = env[model]
+    get_public_method(records, method)
+    return call_kw(records, method, list(args), dict(kwargs or {}))
+
+
+class RogueServer:
+    """A listening TCP socket on a free local port (the rogue MySQL)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+
+    def url(self, query="local_infile=1"):
+        return f"mysql+pymysql://a:b@127.0.0.1:{self.port}/x?{query}"
+
+    def connections(self):
+        """Connections the kernel accepted on our behalf since the start."""
+        count = 0
+        while select.select([self.sock], [], [], 0.2)[0]:
+            conn, _addr = self.sock.accept()
+            conn.close()
+            count += 1
+        return count
+
+    def close(self):
+        self.sock.close()
 
 
 def admin_connect(database=None):
@@ -98,18 +152,29 @@ class SicantikSourceCase(TransactionCase):
             "--reset",
         )
         cls.addClassCleanup(cls._drop_source)
+        # the deployment's configuration: a SELECT-only account (the sync
+        # reads with it; the tests damage the source through the admin URL)
+        cls.ro_user = f"sync_t_{os.getpid()}_{zlib.crc32(cls.__name__.encode())}"
+        admin_sql(None, f"DROP USER IF EXISTS '{cls.ro_user}'@'%'")
+        admin_sql(None, f"CREATE USER '{cls.ro_user}'@'%' IDENTIFIED BY 'ro-t-pass'")
+        admin_sql(None, f"GRANT SELECT ON `{cls.source_db}`.* TO '{cls.ro_user}'@'%'")
+        cls.ro_url = db_url(cls.source_db, cls.ro_user, "ro-t-pass")
+        cls.startClassPatcher(configured_url(cls.ro_url))
         cls.sync = cls.env["sicantik.sync"]
 
     @classmethod
     def _drop_source(cls):
         source_lib.dispose_all()
         admin_sql(None, f"DROP DATABASE IF EXISTS `{cls.source_db}`")
+        if getattr(cls, "ro_user", None):
+            admin_sql(None, f"DROP USER IF EXISTS '{cls.ro_user}'@'%'")
 
     def src(self, sql, params=None):
         return admin_sql(self.source_db, sql, params)
 
     def cycle(self, kind="sync", url=None):
-        result = self.sync.run_cycle(kind=kind, url=url or self.url, commit=False)
+        with configured_url(url or self.ro_url):
+            result = self.sync.run_cycle(kind=kind, commit=False)
         self.assertEqual(result["status"], "done", result)
         return result["run"]
 

@@ -11,7 +11,7 @@ from odoo.tools import mute_logger
 from ..lib import entities as ents
 from ..lib import source as source_lib
 from ..models.sicantik_sync import LOCK_KEY
-from .common import SicantikSourceCase, admin_sql, db_url
+from .common import SicantikSourceCase, admin_sql, configured_url, db_url
 
 _LOGGER = "odoo.addons.sicantik_sync.models.sicantik_sync"
 
@@ -73,7 +73,8 @@ class TestFaults(SicantikSourceCase):
     @mute_logger(_LOGGER)
     def test_unreachable_source_recorded_and_resumed(self):
         bad = "mysql+pymysql://sync_ro:s3cret-pw@127.0.0.1:1/nowhere"
-        result = self.sync.run_batch(url=bad)
+        with configured_url(bad):
+            result = self.sync.run_batch()
         self.assertEqual(result["status"], "failed")
         run = result["run"]
         self.assertEqual(run.state, "failed")
@@ -102,14 +103,14 @@ class TestFaults(SicantikSourceCase):
         with patch.object(Sync, "_batch_size", return_value=20):
             # the first steps succeed batch by batch ...
             for _i in range(200):
-                result = self.sync.run_batch(url=self.url)
+                result = self.sync.run_batch()
                 if result.get("step") == "company" and result["status"] == "progress":
                     break
-            state = self.env["sicantik.sync.state"].get_state("permit")
+            state = self.env["sicantik.sync.state"]._get_state("permit")
             self.assertEqual(state.last_id, 0)
             with patch.object(ents.Permit, "fetch", fetch_then_die):
                 for _i in range(50):
-                    result = self.sync.run_batch(url=self.url)
+                    result = self.sync.run_batch()
                     if result["status"] != "progress":
                         break
             self.assertEqual(result["status"], "failed")
@@ -132,20 +133,20 @@ class TestFaults(SicantikSourceCase):
     def test_resume_after_crash_between_batches(self):
         Sync = type(self.sync)
         with patch.object(Sync, "_batch_size", return_value=15):
-            first = self.sync.run_batch(url=self.url)
+            first = self.sync.run_batch()
             self.assertEqual(first["status"], "progress")
             for _i in range(6):
-                self.sync.run_batch(url=self.url)
+                self.sync.run_batch()
             # the worker dies here; a new one picks up the running run
             self.env.invalidate_all()
-            result = self.sync.run_cycle(url=self.url, commit=False)
+            result = self.sync.run_cycle(commit=False)
         self.assertEqual(result["run"], first["run"])
         self.assertEqual(result["run"].state, "done")
         self._assert_no_duplicates()
         # replaying an already imported batch is harmless
         with patch.object(Sync, "_batch_size", return_value=15):
-            self.env["sicantik.sync.state"].get_state("permit").last_id = 0
-            again = self.sync.run_cycle(url=self.url, commit=False)["run"]
+            self.env["sicantik.sync.state"]._get_state("permit").last_id = 0
+            again = self.sync.run_cycle(commit=False)["run"]
         self.assertEqual(again.created_count, 0)
         self.assertEqual(again.updated_count, 0)
         self._assert_no_duplicates()
@@ -154,18 +155,16 @@ class TestFaults(SicantikSourceCase):
         with self.registry.cursor() as other_cr:
             other_cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
             self.assertTrue(other_cr.fetchone()[0])
-            result = self.sync.run_batch(url=self.url)
+            result = self.sync.run_batch()
             self.assertEqual(result["status"], "locked")
             self.assertFalse(self.env["sicantik.sync.run"].search_count([]))
             other_cr.rollback()
         # and the other way round: while this transaction holds it, a second
         # worker (its own connection) skips
-        self.sync.run_batch(url=self.url)
+        self.sync.run_batch()
         with self.registry.cursor() as other_cr:
             env2 = api.Environment(other_cr, self.env.uid, {})
-            self.assertEqual(
-                env2["sicantik.sync"].run_batch(url=self.url)["status"], "locked"
-            )
+            self.assertEqual(env2["sicantik.sync"].run_batch()["status"], "locked")
             other_cr.rollback()
 
     def test_lag_alert_once_per_outage(self):
@@ -197,7 +196,8 @@ class TestFaults(SicantikSourceCase):
     @mute_logger(_LOGGER)
     def test_lag_alert_when_never_successful(self):
         bad = "mysql+pymysql://nobody@127.0.0.1:1/nowhere"
-        run = self.sync.run_batch(url=bad)["run"]
+        with configured_url(bad):
+            run = self.sync.run_batch()["run"]
         self.assertFalse(self.sync._cron_lag_alert())  # just started failing
         run.started_at = fields.Datetime.now() - timedelta(hours=2)
         self.assertTrue(self.sync._cron_lag_alert())

@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import SicantikSourceCase
+from .common import SicantikSourceCase, configured_url
 
 
 def metric(text, name, labels=""):
@@ -77,8 +77,11 @@ class TestSyncHealth(SicantikSourceCase):
 
     def test_only_failed_runs_count_from_the_first_attempt(self):
         bad = "mysql+pymysql://sync_ro:pw@127.0.0.1:1/nowhere"
-        with mute_logger("odoo.addons.sicantik_sync.models.sicantik_sync"):
-            run = self.env["sicantik.sync"].run_batch(url=bad)["run"]
+        with (
+            mute_logger("odoo.addons.sicantik_sync.models.sicantik_sync"),
+            configured_url(bad),
+        ):
+            run = self.env["sicantik.sync"].run_batch()["run"]
         self.assertEqual(run.state, "failed")
         self.assertIs(self.lag_check()["ok"], True, "just failed: not late yet")
         limit = self.env["sicantik.sync"]._lag_limit()

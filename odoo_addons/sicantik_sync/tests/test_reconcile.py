@@ -1,5 +1,3 @@
-from unittest.mock import patch
-
 from odoo.tests import tagged
 
 from .common import SicantikSourceCase
@@ -8,12 +6,6 @@ from .common import SicantikSourceCase
 @tagged("post_install", "-at_install")
 class TestReconcile(SicantikSourceCase):
     seed = 13
-
-    def setUp(self):
-        super().setUp()
-        patcher = patch.object(type(self.sync), "_source_url", return_value=self.url)
-        patcher.start()
-        self.addCleanup(patcher.stop)
 
     def test_reconcile_finds_drift_exactly(self):
         self.cycle()

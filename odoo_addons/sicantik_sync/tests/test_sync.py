@@ -38,7 +38,7 @@ class TestSync(SicantikSourceCase):
         issued = self.env["sicantik.permit"].search([("is_issued", "=", True)])
         self.assertEqual(set(issued.mapped("sicantik_id")), expected)
         self.assertEqual(
-            run.created_count + run.quarantined_count, run.source_rows, run.summary()
+            run.created_count + run.quarantined_count, run.source_rows, run._summary()
         )
         # a second cycle reads nothing new and changes nothing
         before = self.hashes("sicantik.permit")
@@ -189,7 +189,6 @@ class TestSync(SicantikSourceCase):
         env = self.env(context={"ir_cron_progress_id": progress.id})
         with (
             patch.object(Sync, "_batch_size", return_value=25),
-            patch.object(Sync, "_source_url", return_value=self.url),
         ):
             env["sicantik.sync"]._cron_sync()
             self.assertGreater(progress.done, 0)
@@ -256,7 +255,7 @@ class TestCommand(TransactionCase):
 
         self.assertIn("sicantik_sync", commands)
         out = commands["sicantik_sync"]()._dispatch(
-            self.env, argparse.Namespace(action="health", mysql_url=None)
+            self.env, argparse.Namespace(action="health")
         )
         self.assertTrue(out["ok"])
         self.assertIn("lag_minutes", out)

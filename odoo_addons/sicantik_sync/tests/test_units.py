@@ -131,8 +131,21 @@ class TestUnitVisibility(TransactionCase):
                 {"sicantik_id": base + 20 + i, "permit_id": cls.permit[key].id}
             )
         cls.all_permits = Permit.browse([p.id for p in cls.permit.values()])
+        # personal data: one applicant and one company per permit, plus one
+        # of each without any permit
+        cls.party = {"sicantik.applicant": {}, "sicantik.company": {}}
+        for j, model in enumerate(cls.party):
+            field = "applicant_id" if model == "sicantik.applicant" else "company_id"
+            for i, key in enumerate(("a", "b", "none", "nopermit")):
+                party = cls.env[model].create(
+                    {"sicantik_id": base + 100 * (j + 1) + i, "name": f"P-{key}"}
+                )
+                cls.party[model][key] = party
+                if key in cls.permit:
+                    cls.permit[key][field] = party
         groups = {
             "officer_a": "sicantik_base.group_petugas",
+            "officer_b": "sicantik_base.group_petugas",
             "officer_none": "sicantik_base.group_petugas",
             "pejabat": "sicantik_base.group_pejabat",
             "auditor": "sicantik_base.group_auditor",
@@ -143,6 +156,7 @@ class TestUnitVisibility(TransactionCase):
             for name, group in groups.items()
         }
         cls.users["officer_a"].sicantik_unit_ids = cls.unit_a
+        cls.users["officer_b"].sicantik_unit_ids = cls.unit_b
         # a unit assignment does not narrow the higher roles
         cls.users["pejabat"].sicantik_unit_ids = cls.unit_a
         cls.users["admin"].sicantik_unit_ids = cls.unit_a
@@ -195,3 +209,48 @@ class TestUnitVisibility(TransactionCase):
             self.unit_a.with_user(self.users["officer_a"]).write(
                 {"user_ids": [(4, self.users["officer_a"].id)]}
             )
+
+    def parties_seen(self, user, model):
+        """What ``user`` gets from the RPC an attacker would send."""
+        rows = (
+            self.env[model]
+            .with_user(self.users[user])
+            .search_read(
+                [("id", "in", [p.id for p in self.party[model].values()])], ["name"]
+            )
+        )
+        return {row["name"] for row in rows}
+
+    def test_officers_of_two_units_see_only_their_applicants_and_companies(self):
+        for model in self.party:
+            self.assertEqual(
+                self.parties_seen("officer_a", model), {"P-a", "P-none"}, model
+            )
+            self.assertEqual(
+                self.parties_seen("officer_b", model), {"P-b", "P-none"}, model
+            )
+            # reading the other unit's applicant by id is refused outright
+            for user, other in (("officer_a", "b"), ("officer_b", "a")):
+                record = self.party[model][other].with_user(self.users[user])
+                with self.assertRaises(AccessError):
+                    record.read(["name", "phone", "email", "address"])
+            # nor does the permit list leak them through a related field
+            permits = (
+                self.env["sicantik.permit"]
+                .with_user(self.users["officer_a"])
+                .search_read([("id", "in", self.all_permits.ids)], ["name"])
+            )
+            self.assertNotIn("UNIT-TEST-b", {p["name"] for p in permits})
+
+    def test_applicants_for_officer_without_unit_and_higher_roles(self):
+        every = {"P-a", "P-b", "P-none", "P-nopermit"}
+        for model in self.party:
+            for role in ("officer_none", "pejabat", "auditor", "admin"):
+                self.assertEqual(self.parties_seen(role, model), every, (model, role))
+
+    def test_applicant_follows_a_permit_moved_to_the_unit(self):
+        model = "sicantik.applicant"
+        self.assertNotIn("P-b", self.parties_seen("officer_a", model))
+        self.permit["b"].unit_id = self.unit_a
+        self.assertIn("P-b", self.parties_seen("officer_a", model))
+        self.assertNotIn("P-b", self.parties_seen("officer_b", model))

@@ -13,25 +13,24 @@ import json
 
 from odoo import _, api, fields, models
 
+from odoo.addons.sicantik_base.guards import guard
+
 from ..lib import entities as ents
 from ..lib import normalize as nz
-from ..lib.source import Source, SourceError
+from ..lib.source import SourceError
 
 #: ids listed per category (counts are always complete)
 LIST_LIMIT = 200
 
 
-def reconcile_env(env, url=None, batch=5000):
-    """Compare SICANTIK with Odoo; return a JSON-able dict per entity."""
+def reconcile_env(env, batch=5000):
+    """Compare the configured SICANTIK with Odoo; a JSON-able dict per entity."""
     sync = env["sicantik.sync"]
-    url = sync._source_url(url)
-    if not url:
-        raise SourceError(_("No SICANTIK MySQL URL configured"))
     tz = sync._tz()
     cr = env.cr
     env.flush_all()
     report = {}
-    with Source(url) as src:
+    with sync._open_source() as src:
         for entity in ents.ALL:
             table = env[entity.model]._table
             res = {
@@ -118,7 +117,9 @@ class SicantikSyncReconcile(models.TransientModel):
         "sicantik.sync.reconcile.line", "reconcile_id", string="Entities", readonly=True
     )
 
+    @guard("admin")
     def action_run(self):
+        """Button: reconcile the configured source (administrators only)."""
         self.ensure_one()
         self.line_ids.unlink()
         try:
@@ -182,7 +183,7 @@ class SicantikSyncReconcile(models.TransientModel):
     @api.model
     def _cron_reconcile(self):
         """Cron: run the reconciliation and record it in the audit trail."""
-        self.create({}).action_run()
+        self.sudo().create({}).action_run()
 
 
 def _ids(ids):
