@@ -180,6 +180,23 @@ def setting_flag(conf, key):
     )
 
 
+def local_secret(name, size):
+    """A random secret of ``size`` bytes (base64) for ``make run``, made once.
+
+    Kept owner-only in ``.local/secrets/<name>``: the local stack's data stays
+    between runs, and so must the keys that opened and signed it.
+    """
+    folder = LOCAL / "secrets"
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    path = folder / name
+    if not path.is_file():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(base64.b64encode(os.urandom(size)).decode())
+    return path.read_text().strip()
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -866,22 +883,23 @@ def cmd_run(args):
                 mysql_db, args.permits, 1, True, upload_root, pdf_limit=args.permits
             )
         create_readonly_user(mysql_db, mysql_url.username, mysql_url.password)
-        # The verify routes refuse to run without a salt (no fallback); a
-        # configured one wins, else a fresh one per run (rate-limit keys only).
-        # sicantik_audit needs its salt and anchor key too, stable between
-        # runs (yesterday's anchors must still verify): local defaults.
+        # Secrets the addons refuse to run without (no fallback to anything in
+        # the database): a configured value wins, else one made for this
+        # machine on the first run and kept in .local/secrets, so documents
+        # encrypted and anchors signed yesterday still open and verify today.
         env = odoo_env(
             {
-                "SICANTIK_VERIFY_SALT": setting(
-                    conf, "sicantik_verify_salt", secrets.token_hex(16)
-                ),
-                "SICANTIK_AUDIT_SALT": setting(
-                    conf, "sicantik_audit_salt", "local-dev-audit-salt"
-                ),
-                "SICANTIK_AUDIT_ANCHOR_KEY": setting(
-                    conf, "sicantik_audit_anchor_key", "local-dev-audit-anchor-key"
-                ),
+                f"SICANTIK_{key.upper()}": setting(
+                    conf, f"sicantik_{key}", local_secret(key, size)
+                )
+                for key, size in (
+                    ("verify_salt", 16),
+                    ("audit_salt", 16),
+                    ("audit_anchor_key", 32),
+                    ("doc_key", 32),
+                )
             }
+            | {"SICANTIK_DOC_KEY_ID": setting(conf, "sicantik_doc_key_id", "local")}
         )
         names = args.addons.split(",") if args.addons else our_addons()
         if not pg_database_exists(conf, db):

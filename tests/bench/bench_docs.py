@@ -24,6 +24,7 @@ is started; Odoo's source from ``ODOO_SRC``)::
 """
 
 import argparse
+import base64
 import concurrent.futures
 import importlib.util
 import json
@@ -178,6 +179,10 @@ def main(argv=None):
     try:
         numbers, total_bytes = write_tree(tree, args.files, args.size_kb, first)
         os.environ["SICANTIK_UPLOAD_ROOT"] = str(tree)
+        # every version is encrypted at rest: the bench measures that path
+        if not os.environ.get("SICANTIK_DOC_KEY"):
+            os.environ["SICANTIK_DOC_KEY"] = base64.b64encode(os.urandom(32)).decode()
+            os.environ["SICANTIK_DOC_KEY_ID"] = "bench"
         mb = total_bytes / 1024 / 1024
         print(f"{args.files} files, {mb:.1f} MB in {tree}", flush=True)
 

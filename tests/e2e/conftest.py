@@ -48,9 +48,9 @@ def odoo_db():
     return db
 
 
-#: Signed versions are encrypted at rest and the harness sets no key: every Odoo
-#: process started here gets the same throw-away one (the pytest process's own
-#: environment is left alone, other suites run in it after this one).
+#: Every document version is encrypted at rest; `make test` gives a throw-away
+#: key, and when the suite runs without one every Odoo process started here gets
+#: the same (the pytest process's own environment is left alone).
 SESSION_ENV = (
     {}
     if os.environ.get("SICANTIK_DOC_KEY")
