@@ -197,6 +197,10 @@ def local_secret(name, size):
     return path.read_text().strip()
 
 
+#: Odoo core tests that must pass with our addons installed (post_install).
+CORE_TESTS = ("/base:TestOverrides",)
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -740,7 +744,12 @@ def cmd_test(args):
         env = odoo_env(env_extra)
         names = args.addons.split(",") if args.addons else our_addons()
         addons = ",".join(names)
-        tags = args.test_tags or ",".join(f"/{name}" for name in names)
+        # Odoo's own ORM contract checks (empty batches, return values) run
+        # with every addon installed: generic code, imports and uninstall rely
+        # on them, and an addon that breaks them breaks Odoo.
+        tags = args.test_tags or ",".join(
+            [f"/{name}" for name in names] + list(CORE_TESTS)
+        )
         drop_pg_database(conf, odoo_db)
         testing = [] if args.skip_odoo else ["--test-enable", f"--test-tags={tags}"]
         log(
