@@ -70,7 +70,7 @@ PY
 fi
 
 build sicantik-test/odoo:18.0 docker/test/odoo.Dockerfile "$ODOO_SRC"
-for name in postgres redis nginx python minio; do
+for name in postgres redis nginx python minio mariadb; do
     build "sicantik-test/$name:stand-in" "docker/test/$name.Dockerfile" docker/test
 done
 build "sicantik-companion-odoo:$TAG" docker/Dockerfile . \
