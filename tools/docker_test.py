@@ -29,9 +29,11 @@ WORK = ROOT / ".local" / "docker" / "run"
 BASE = "http://127.0.0.1:8080"
 MYSQL_PORT = int(os.environ.get("SICANTIK_TEST_MYSQL_PORT", "3307"))
 MYSQL_NETWORK = "sicantik_test_mysql"
+# Every addon, in the order of the install command of docker/README.md and
+# docs/operations.md (tests/docker/test_docs.py keeps them the same).
 ADDONS = (
-    "sicantik_base,sicantik_sync,sicantik_documents,sicantik_bsre,"
-    "sicantik_audit,sicantik_officer"
+    "sicantik_base,sicantik_audit,sicantik_sync,sicantik_documents,"
+    "sicantik_bsre,sicantik_officer"
 )
 DB = "sicantik_companion"
 TIMINGS = {}
@@ -116,6 +118,10 @@ def write_env():
         "POSTGRES_USER": "odoo",
         "POSTGRES_PASSWORD": secrets.token_hex(16),
         "POSTGRES_DB": DB,
+        "POSTGRES_SUPERUSER_PASSWORD": secrets.token_hex(16),
+        "SICANTIK_AUDIT_ANCHOR_KEY": secrets.token_hex(32),
+        "SICANTIK_AUDIT_SALT": secrets.token_hex(16),
+        "SICANTIK_VERIFY_SALT": secrets.token_hex(16),
         "SICANTIK_MYSQL_NETWORK": MYSQL_NETWORK,
         "SICANTIK_MYSQL_HOST": "sicantik-mysql",
         "SICANTIK_MYSQL_DB": "sicantik",
@@ -151,20 +157,38 @@ def seed_mysql(env):
     )
     py = sys.executable
     run(
-        py, "-m", "sandbox.sicantik", "generate",
-        "--url", root_url + env["SICANTIK_MYSQL_DB"],
-        "--permits", "40", "--seed", "13", "--reset",
-        "--upload-root", env["SICANTIK_UPLOADS_HOST_PATH"],
-        "--pdf-limit", "5",
+        py,
+        "-m",
+        "sandbox.sicantik",
+        "generate",
+        "--url",
+        root_url + env["SICANTIK_MYSQL_DB"],
+        "--permits",
+        "40",
+        "--seed",
+        "13",
+        "--reset",
+        "--upload-root",
+        env["SICANTIK_UPLOADS_HOST_PATH"],
+        "--pdf-limit",
+        "5",
         capture=True,
-    )  # fmt: skip
+    )
     run(
-        py, "-m", "sandbox.sicantik", "create-readonly-user",
-        "--admin-url", root_url, "--database", env["SICANTIK_MYSQL_DB"],
-        "--user", env["SICANTIK_MYSQL_USER"],
-        "--password", env["SICANTIK_MYSQL_PASSWORD"],
+        py,
+        "-m",
+        "sandbox.sicantik",
+        "create-readonly-user",
+        "--admin-url",
+        root_url,
+        "--database",
+        env["SICANTIK_MYSQL_DB"],
+        "--user",
+        env["SICANTIK_MYSQL_USER"],
+        "--password",
+        env["SICANTIK_MYSQL_PASSWORD"],
         capture=True,
-    )  # fmt: skip
+    )
 
 
 class Odoo:
@@ -200,7 +224,29 @@ class Odoo:
         resp.raise_for_status()
         body = resp.json()
         if "error" in body:
-            raise RuntimeError(json.dumps(body["error"].get("data", body["error"]))[:800])
+            error = body["error"].get("data", body["error"])
+            raise RuntimeError(json.dumps(error)[:800])
+        return body["result"]
+
+    def login_as(self, login, password):
+        resp = self.session.post(
+            f"{BASE}/web/session/authenticate",
+            json={"params": {"db": DB, "login": login, "password": password}},
+            timeout=60,
+        )
+        resp.raise_for_status()
+        if not (resp.json().get("result") or {}).get("uid"):
+            raise RuntimeError(f"login {login} refused: {resp.json().get('error')}")
+        return self
+
+    def json_route(self, path, **params):
+        resp = self.session.post(f"{BASE}{path}", json={"params": params}, timeout=600)
+        resp.raise_for_status()
+        body = resp.json()
+        if "error" in body:
+            raise RuntimeError(
+                json.dumps(body["error"].get("data", body["error"]))[:800]
+            )
         return body["result"]
 
     def ref(self, xmlid):
@@ -258,13 +304,25 @@ def wait_http(path, timeout=300):
 def leftovers():
     out = []
     for kind in ("ps -a", "volume ls", "network ls"):
-        args = ["docker", *kind.split(), "-q", "--filter",
-                f"label=com.docker.compose.project={PROJECT}"]  # fmt: skip
+        args = [
+            "docker",
+            *kind.split(),
+            "-q",
+            "--filter",
+            f"label=com.docker.compose.project={PROJECT}",
+        ]
         ids = run(*args, capture=True).stdout.split()
         if ids:
             out.append(f"{kind}: {len(ids)}")
-    if run("docker", "network", "ls", "-q", "--filter", f"name={MYSQL_NETWORK}",
-           capture=True).stdout.split():  # fmt: skip
+    if run(
+        "docker",
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        f"name={MYSQL_NETWORK}",
+        capture=True,
+    ).stdout.split():
         out.append(f"network {MYSQL_NETWORK}")
     dangling = run("docker", "images", "-q", "-f", "dangling=true", capture=True)
     if dangling.stdout.split():
@@ -274,8 +332,15 @@ def leftovers():
 
 def teardown():
     if (WORK / "test.env").exists():
-        compose("down", "-v", "--remove-orphans", "--timeout", "20", check=False,
-                capture=True)  # fmt: skip
+        compose(
+            "down",
+            "-v",
+            "--remove-orphans",
+            "--timeout",
+            "20",
+            check=False,
+            capture=True,
+        )
     run("docker", "network", "rm", MYSQL_NETWORK, check=False, capture=True)
 
 
@@ -293,8 +358,16 @@ def main():
     WORK.mkdir(parents=True)
     env = write_env()
     # The backup job runs as the image's odoo user.
-    uid = run("docker", "run", "--rm", "--entrypoint", "id",
-              "sicantik-companion-odoo:latest", "-u", capture=True).stdout.strip()  # fmt: skip
+    uid = run(
+        "docker",
+        "run",
+        "--rm",
+        "--entrypoint",
+        "id",
+        "sicantik-companion-odoo:latest",
+        "-u",
+        capture=True,
+    ).stdout.strip()
     os.chown(env["BACKUP_HOST_PATH"], int(uid), int(uid))
     run("docker", "network", "create", MYSQL_NETWORK, capture=True)
     odoo = Odoo()
@@ -303,13 +376,43 @@ def main():
             compose("up", "-d", "--wait", "sicantik_mysql_sandbox", capture=True)
             seed_mysql(env)
         with timed("odoo -i (all addons)"):
-            compose("run", "--rm", "-T", "odoo_companion", "odoo", "-i", ADDONS,
-                    "--stop-after-init", capture=True)  # fmt: skip
+            compose(
+                "run",
+                "--rm",
+                "-T",
+                "odoo_companion",
+                "odoo",
+                "-i",
+                ADDONS,
+                "--stop-after-init",
+                capture=True,
+            )
         with timed("compose up --wait"):
             compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
         check("login page through nginx", lambda: _login_page())
         check("/sicantik/health green", lambda: _health())
         check("admin login", odoo.login)
+
+        def odoo_role():
+            out = compose(
+                "exec",
+                "-T",
+                "postgres_companion",
+                "psql",
+                "-U",
+                "postgres",
+                "-d",
+                DB,
+                "-tAc",
+                "SELECT rolsuper, rolcreatedb, pg_get_userbyid(datdba) "
+                "FROM pg_roles, pg_database WHERE rolname = 'odoo' "
+                f"AND datname = '{DB}'",
+                capture=True,
+            ).stdout.strip()
+            assert out == "f|t|odoo", out
+            return "odoo: NOSUPERUSER CREATEDB, owns the database"
+
+        check("Odoo's PostgreSQL role is no superuser (#12)", odoo_role)
 
         def sync():
             odoo.run_cron("sicantik_sync.ir_cron_sicantik_sync")
@@ -329,9 +432,20 @@ def main():
 
         check("PDF from sicantik_pdfs imported into S3", pdf_import)
 
+        def sign_and_verify():
+            return _sign_and_verify(odoo)
+
+        check("batch signed through bsre_sandbox, /verify page", sign_and_verify)
+
         def backup():
-            compose("exec", "-T", "backup_companion",
-                    "/opt/sicantik/tools/backup-loop.sh", "once", capture=True)  # fmt: skip
+            compose(
+                "exec",
+                "-T",
+                "backup_companion",
+                "/opt/sicantik/tools/backup-loop.sh",
+                "once",
+                capture=True,
+            )
             snaps = [p for p in Path(env["BACKUP_HOST_PATH"]).iterdir() if p.is_dir()]
             assert snaps, "no snapshot written"
             return snaps[0].name
@@ -373,6 +487,71 @@ def main():
     failed = len(RESULTS) - passed
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+# The BSrE sandbox's test signer (sandbox/bsre/users.json), as in the addon tests.
+SIGNER_NIK = "1206010101800001"
+SIGNER_PASSPHRASE = "Sandbox#123"
+
+
+def _sign_and_verify(admin):
+    """A petugas requests, the official approves and signs two documents in one
+    batch through the sign route; each public /verify/<token> page answers."""
+    admin.login()
+    base_user = admin.ref("base.group_user")
+    password = secrets.token_hex(12)
+    users = {}
+    for login, group, extra in (
+        ("docker_petugas", "sicantik_base.group_petugas", {}),
+        ("docker_pejabat", "sicantik_base.group_pejabat", {"bsre_nik": SIGNER_NIK}),
+    ):
+        users[login] = admin.call(
+            "res.users",
+            "create",
+            {
+                "name": login,
+                "login": login,
+                "password": password,
+                "groups_id": [(6, 0, [base_user, admin.ref(group)])],
+                **extra,
+            },
+        )
+    docs = admin.call(
+        "sicantik.document", "search_read", [("state", "=", "stored")], ["id"], limit=2
+    )
+    assert len(docs) == 2, f"stored documents: {docs}"
+    petugas = Odoo().login_as("docker_petugas", password)
+    request_ids = []
+    for doc in docs:
+        rid = petugas.call(
+            "sicantik.signature.request",
+            "create",
+            {"document_id": doc["id"], "official_id": users["docker_pejabat"]},
+        )
+        petugas.call("sicantik.signature.request", "action_submit", [rid])
+        request_ids.append(rid)
+    official = Odoo().login_as("docker_pejabat", password)
+    official.call("sicantik.signature.request", "action_approve", request_ids)
+    wizard = official.call(
+        "sicantik.sign.wizard", "create", {"request_ids": [(6, 0, request_ids)]}
+    )
+    official.json_route(
+        "/sicantik_bsre/sign", wizard_id=wizard, passphrase=SIGNER_PASSPHRASE
+    )
+    rows = official.call(
+        "sicantik.signature.request",
+        "read",
+        request_ids,
+        ["state", "verification_token", "error_message"],
+    )
+    assert all(r["state"] == "signed" for r in rows), rows
+    for row in rows:
+        page = requests.get(f"{BASE}/verify/{row['verification_token']}", timeout=60)
+        assert page.status_code == 200, page.status_code
+        assert "Dokumen tidak ditemukan" not in page.text
+    bogus = requests.get(f"{BASE}/verify/{secrets.token_urlsafe(16)}", timeout=60)
+    assert bogus.status_code == 404, bogus.status_code
+    return f"{len(rows)} signed, verify pages 200, unknown token 404"
 
 
 def _login_page():

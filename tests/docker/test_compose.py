@@ -49,9 +49,14 @@ SHELL_REF = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
 # Built by the entrypoint from documented parts; the variables themselves are an
 # optional override (the addons read SICANTIK_<NAME> before odoo.conf).
 ENTRYPOINT_DERIVED = {"SICANTIK_MYSQL_URL", "SICANTIK_REDIS_URL"}
+# Given by the administrator for one `compose run` only, never kept in .env.
+ENTRYPOINT_ADMIN_ONLY = {"SICANTIK_AUDIT_LOCKDOWN_DSN"}
 
 # Every sicantik_* key the addons read (our odoo.conf convention).
 SICANTIK_KEYS = {
+    "sicantik_audit_anchor_key",
+    "sicantik_audit_salt",
+    "sicantik_verify_salt",
     "sicantik_mysql_url",
     "sicantik_s3_endpoint",
     "sicantik_s3_access_key",
@@ -353,6 +358,29 @@ def test_depends_on_waits_for_health(services):
     assert set(services["nginx_proxy"]["depends_on"]) == {"odoo_companion"}
 
 
+def test_odoo_role_is_no_superuser(services):
+    """Issue #12: Odoo connects as its own role, not as the cluster superuser,
+    and that role is created NOSUPERUSER by the initdb hook."""
+    pg = services["postgres_companion"]
+    odoo_env = services["odoo_companion"]["environment"]
+    assert pg["environment"]["POSTGRES_USER"] == "postgres"
+    assert odoo_env["ODOO_DB_USER"] == pg["environment"]["ODOO_DB_USER"]
+    assert "POSTGRES_SUPERUSER_PASSWORD" in pg["environment"]["POSTGRES_PASSWORD"]
+    assert "POSTGRES_SUPERUSER" not in " ".join(map(str, odoo_env.values()))
+    assert "./postgres/initdb:/docker-entrypoint-initdb.d:ro" in pg["volumes"]
+    script = (DOCKER / "postgres" / "initdb" / "10-odoo-role.sh").read_text()
+    assert "NOSUPERUSER" in script and 'OWNER :"role"' in script
+
+
+@pytest.mark.parametrize(
+    "name", ["SICANTIK_AUDIT_ANCHOR_KEY", "SICANTIK_AUDIT_SALT", "SICANTIK_VERIFY_SALT"]
+)
+def test_audit_secrets_are_required(services, name):
+    """Issue #12: no fallback to database.secret; compose refuses to start."""
+    value = services["odoo_companion"]["environment"][name]
+    assert value.startswith("${" + name + ":?"), value
+
+
 def test_healthcheck_endpoints(services):
     odoo_check = " ".join(services["odoo_companion"]["healthcheck"]["test"])
     assert "/web/health" in odoo_check
@@ -441,6 +469,7 @@ def test_entrypoint_variables_are_provided(services):
         | set(services["odoo_companion"]["environment"])
         | dockerfile_env_names(ODOO_DOCKERFILE)
         | ENTRYPOINT_DERIVED
+        | ENTRYPOINT_ADMIN_ONLY
     )
     assert shell_references(ENTRYPOINT) - provided == set()
 
