@@ -96,3 +96,9 @@ wheelhouse: venv
 	rm -f docker/wheelhouse/*.whl
 	python3 -m pip wheel --quiet -w docker/wheelhouse -r odoo_addons/requirements.txt \
 	  -r docker/odoo/requirements-image.txt -r sandbox/bsre/requirements.txt "async-timeout>=4.0.3"
+
+# Offline install archive: images (docker save), wheelhouse, compose files.
+BUNDLE ?= .local/docker/sicantik-companion-bundle.tar
+.PHONY: bundle
+bundle:
+	docker/bundle.sh "$(BUNDLE)"

@@ -61,12 +61,15 @@ def run(*argv, check=True, capture=False, env=None, input=None, timeout=1800):
     return proc
 
 
+COMPOSE_FILE = {"path": "docker/docker-compose.yml"}
+
+
 def compose(*args, **kw):
     return run(
         "docker",
         "compose",
         "-f",
-        "docker/docker-compose.yml",
+        COMPOSE_FILE["path"],
         "-f",
         "docker/test/compose.test.yml",
         "--env-file",
@@ -480,6 +483,9 @@ def main():
             return after
 
         check("down + up keeps records and objects (volumes)", down_up)
+        check(
+            "offline bundle: the stack starts from it alone", lambda: _bundle(odoo, env)
+        )
     except Exception as exc:
         RESULTS.append(("stack", False))
         log(f"FAIL stack: {exc}")
@@ -593,6 +599,65 @@ def _run_cron_until(odoo, cron, model, tries=20):
             break
         time.sleep(2)
     return count
+
+
+BUNDLE_IMAGES = [
+    "sicantik-companion-odoo:latest",
+    "sicantik-bsre-sandbox:latest",
+    # Stand-ins of the third-party images (an office bundles the official ones).
+    "sicantik-test/postgres:stand-in",
+    "sicantik-test/redis:stand-in",
+    "sicantik-test/nginx:stand-in",
+    "sicantik-test/minio:stand-in",
+    "sicantik-test/mariadb:stand-in",
+]
+
+
+def _bundle(odoo, env):
+    """make bundle, then with none of the images left and only the extracted
+    bundle's files: docker load, odoo -i, up --wait, login page and health."""
+    archive = WORK / "bundle.tar"
+    with timed("bundle (docker save)"):
+        run("docker/bundle.sh", str(archive), *BUNDLE_IMAGES, capture=True)
+    size = archive.stat().st_size
+    teardown()
+    run("docker", "rmi", *BUNDLE_IMAGES, capture=True)
+    target = WORK / "bundle"
+    target.mkdir()
+    run("tar", "-C", str(target), "-xf", str(archive))
+    archive.unlink()
+    root = target / "sicantik-companion-bundle"
+    with timed("bundle: docker load"):
+        run("docker", "load", "-i", str(root / "images.tar"), capture=True)
+    (root / "images.tar").unlink()
+    COMPOSE_FILE["path"] = str(root / "docker" / "docker-compose.yml")
+    run("docker", "network", "create", MYSQL_NETWORK, capture=True)
+    with timed("bundle: first start"):
+        compose(
+            "up",
+            "-d",
+            "--wait",
+            "sicantik_mysql_sandbox",
+            "minio_documents",
+            capture=True,
+        )
+        seed_mysql(env)
+        _make_bucket(env)
+        compose(
+            "run",
+            "--rm",
+            "-T",
+            "odoo_companion",
+            "odoo",
+            "-i",
+            ADDONS,
+            "--stop-after-init",
+            capture=True,
+        )
+        compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+    _login_page()
+    health = _health()
+    return f"{size / 1e9:.1f} GB archive; health: {health}"
 
 
 def _login_page():
