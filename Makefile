@@ -78,3 +78,24 @@ restore: venv
 	  echo "(DB must not exist yet; the snapshot's bucket is restored as <bucket>BUCKET_SUFFIX)"; \
 	  exit 2; fi
 	$(PY) tools/backup.py restore --snapshot "$(SNAPSHOT)" --db "$(DB)" --bucket-suffix="$(BUCKET_SUFFIX)"
+
+# The Docker stack, built and started for real (tools/docker_test.py): installs
+# and starts the engine and compose when absent, builds the images on local
+# stand-ins of the unreachable registry images, checks the stack through nginx,
+# tears it down. Caches (base image, wheels) in .local/docker and docker/wheelhouse.
+.PHONY: docker-test wheelhouse
+
+docker-test: check-odoo venv
+	$(PY) tools/docker_test.py
+
+# Wheels for offline image builds (docker/wheelhouse, pip --no-index).
+wheelhouse: venv
+	rm -f docker/wheelhouse/*.whl
+	python3 -m pip wheel --quiet -w docker/wheelhouse -r odoo_addons/requirements.txt \
+	  -r docker/odoo/requirements-image.txt -r sandbox/bsre/requirements.txt "async-timeout>=4.0.3"
+
+# Offline install archive: images (docker save), wheelhouse, compose files.
+BUNDLE ?= .local/docker/sicantik-companion-bundle.tar
+.PHONY: bundle
+bundle:
+	docker/bundle.sh "$(BUNDLE)"

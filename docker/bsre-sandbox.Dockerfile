@@ -1,11 +1,14 @@
-# syntax=docker/dockerfile:1
 #
 # BSrE e-signature sandbox, for the compose `dev` profile only: production Odoo
 # talks to the office's BSrE gateway. Build context is the repository root
 # (filtered by docker/bsre-sandbox.Dockerfile.dockerignore):
 #
 #   docker build -f docker/bsre-sandbox.Dockerfile -t sicantik-bsre-sandbox .
-FROM python:3.11-slim
+#
+# PYTHON_IMAGE: the official image by default; the Docker test builds on a
+# local stand-in (docker/test/python.Dockerfile).
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -15,9 +18,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies in their own layer so sandbox code edits rebuild quickly.
+# Dependencies in their own layer so sandbox code edits rebuild quickly; from
+# docker/wheelhouse/ only (--no-index) when it holds wheels, as in docker/Dockerfile.
 COPY sandbox/bsre/requirements.txt /tmp/bsre-requirements.txt
-RUN pip install -r /tmp/bsre-requirements.txt && rm /tmp/bsre-requirements.txt
+COPY docker/wheelhouse/ /tmp/wheels/
+RUN if ls /tmp/wheels/*.whl >/dev/null 2>&1; then \
+        set -- --no-index --find-links /tmp/wheels; else set --; fi \
+    && pip install "$@" -r /tmp/bsre-requirements.txt \
+    && rm -rf /tmp/bsre-requirements.txt /tmp/wheels
 
 # `python -m sandbox.bsre` needs the package path sandbox/bsre under WORKDIR;
 # the ignore file lets only sandbox/__init__.py (if any) and sandbox/bsre in.

@@ -9,6 +9,9 @@
 #   odoo [ARGS]       render config, wait for PostgreSQL, exec odoo ARGS (default)
 #   -OPTION [ARGS]    same, e.g. `-u sicantik_core --stop-after-init`
 #   render-config     only render the config to $ODOO_RC and exit (tests, debugging)
+#   audit-lockdown    OPTIONAL admin step (issue #12): move the audit table and
+#                     trigger away from Odoo's role with the superuser DSN in
+#                     SICANTIK_AUDIT_LOCKDOWN_DSN (docs/operations.md)
 #   COMMAND [ARGS]    render config, then exec COMMAND (e.g. bash)
 #
 # Only POSIX sh and awk: the script must behave the same in the image (dash +
@@ -186,7 +189,8 @@ prepare() {
         SICANTIK_S3_ACCESS_KEY SICANTIK_S3_SECRET_KEY \
         SICANTIK_DOC_KEY SICANTIK_DOC_KEY_ID \
         SICANTIK_BSRE_URL SICANTIK_BSRE_USER SICANTIK_BSRE_PASSWORD \
-        SICANTIK_PUBLIC_BASE_URL
+        SICANTIK_PUBLIC_BASE_URL SICANTIK_AUDIT_ANCHOR_KEY SICANTIK_AUDIT_SALT \
+        SICANTIK_VERIFY_SALT
     require_integer ODOO_DB_PORT ODOO_DB_MAXCONN ODOO_DB_WAIT_TIMEOUT ODOO_WORKERS \
         ODOO_MAX_CRON_THREADS ODOO_LIMIT_TIME_CPU ODOO_LIMIT_TIME_REAL \
         ODOO_LIMIT_MEMORY_SOFT ODOO_LIMIT_MEMORY_HARD SICANTIK_MYSQL_PORT \
@@ -208,6 +212,18 @@ case "$1" in
         prepare
         printf 'entrypoint: wrote %s\n' "$ODOO_RC" >&2
         exit 0
+        ;;
+    audit-lockdown)
+        # --- OPTIONAL STEP: audit lockdown -------------------------------------
+        # Runs only when the administrator passes the PostgreSQL superuser's DSN
+        # for this one command (`compose run --rm -e SICANTIK_AUDIT_LOCKDOWN_DSN
+        # odoo_companion audit-lockdown`); the stack itself never holds it.
+        # Needs the `sicantik_audit lockdown` command of the sicantik_audit addon.
+        [ -n "${SICANTIK_AUDIT_LOCKDOWN_DSN:-}" ] ||
+            die "audit-lockdown: set SICANTIK_AUDIT_LOCKDOWN_DSN (superuser DSN) for this run"
+        prepare
+        wait_for_postgres
+        exec odoo sicantik_audit lockdown -d "$ODOO_DB_NAME"
         ;;
 esac
 

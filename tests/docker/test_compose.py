@@ -49,9 +49,14 @@ SHELL_REF = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
 # Built by the entrypoint from documented parts; the variables themselves are an
 # optional override (the addons read SICANTIK_<NAME> before odoo.conf).
 ENTRYPOINT_DERIVED = {"SICANTIK_MYSQL_URL", "SICANTIK_REDIS_URL"}
+# Given by the administrator for one `compose run` only, never kept in .env.
+ENTRYPOINT_ADMIN_ONLY = {"SICANTIK_AUDIT_LOCKDOWN_DSN"}
 
 # Every sicantik_* key the addons read (our odoo.conf convention).
 SICANTIK_KEYS = {
+    "sicantik_audit_anchor_key",
+    "sicantik_audit_salt",
+    "sicantik_verify_salt",
     "sicantik_mysql_url",
     "sicantik_s3_endpoint",
     "sicantik_s3_access_key",
@@ -159,6 +164,20 @@ def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
         instruction, _, arguments = line.partition(" ")
         result.append((instruction.upper(), arguments.strip()))
     return result
+
+
+def dockerfile_base_images(path: Path) -> list[str]:
+    """FROM images with ARG defaults filled in: what a plain build uses."""
+    defaults, froms = {}, []
+    for instruction, arguments in dockerfile_instructions(path):
+        if instruction == "ARG" and "=" in arguments:
+            name, _, value = arguments.partition("=")
+            defaults[name.strip()] = value.strip()
+        elif instruction == "FROM":
+            froms.append(
+                re.sub(r"\$\{(\w+)\}", lambda m: defaults.get(m[1], m[0]), arguments)
+            )
+    return froms
 
 
 def dockerfile_env_names(path: Path) -> set[str]:
@@ -339,6 +358,29 @@ def test_depends_on_waits_for_health(services):
     assert set(services["nginx_proxy"]["depends_on"]) == {"odoo_companion"}
 
 
+def test_odoo_role_is_no_superuser(services):
+    """Issue #12: Odoo connects as its own role, not as the cluster superuser,
+    and that role is created NOSUPERUSER by the initdb hook."""
+    pg = services["postgres_companion"]
+    odoo_env = services["odoo_companion"]["environment"]
+    assert pg["environment"]["POSTGRES_USER"] == "postgres"
+    assert odoo_env["ODOO_DB_USER"] == pg["environment"]["ODOO_DB_USER"]
+    assert "POSTGRES_SUPERUSER_PASSWORD" in pg["environment"]["POSTGRES_PASSWORD"]
+    assert "POSTGRES_SUPERUSER" not in " ".join(map(str, odoo_env.values()))
+    assert "./postgres/initdb:/docker-entrypoint-initdb.d:ro" in pg["volumes"]
+    script = (DOCKER / "postgres" / "initdb" / "10-odoo-role.sh").read_text()
+    assert "NOSUPERUSER" in script and 'OWNER :"role"' in script
+
+
+@pytest.mark.parametrize(
+    "name", ["SICANTIK_AUDIT_ANCHOR_KEY", "SICANTIK_AUDIT_SALT", "SICANTIK_VERIFY_SALT"]
+)
+def test_audit_secrets_are_required(services, name):
+    """Issue #12: no fallback to database.secret; compose refuses to start."""
+    value = services["odoo_companion"]["environment"][name]
+    assert value.startswith("${" + name + ":?"), value
+
+
 def test_healthcheck_endpoints(services):
     odoo_check = " ".join(services["odoo_companion"]["healthcheck"]["test"])
     assert "/web/health" in odoo_check
@@ -427,6 +469,7 @@ def test_entrypoint_variables_are_provided(services):
         | set(services["odoo_companion"]["environment"])
         | dockerfile_env_names(ODOO_DOCKERFILE)
         | ENTRYPOINT_DERIVED
+        | ENTRYPOINT_ADMIN_ONLY
     )
     assert shell_references(ENTRYPOINT) - provided == set()
 
@@ -481,8 +524,9 @@ def test_env_example_timezone_and_workers():
 
 def test_odoo_dockerfile():
     instructions = dockerfile_instructions(ODOO_DOCKERFILE)
-    froms = [args for instruction, args in instructions if instruction == "FROM"]
-    assert froms == ["odoo:18.0"]
+    # The official image unless the build says otherwise (the Docker test's
+    # stand-in, docker/test/).
+    assert dockerfile_base_images(ODOO_DOCKERFILE) == ["odoo:18.0"]
     users = [args for instruction, args in instructions if instruction == "USER"]
     assert users[-1] == "odoo", "the image must end up running as odoo"
     runs = " ".join(args for instruction, args in instructions if instruction == "RUN")
@@ -504,13 +548,19 @@ def test_odoo_dockerfile():
 
 def test_bsre_dockerfile():
     instructions = dockerfile_instructions(BSRE_DOCKERFILE)
-    froms = [args for instruction, args in instructions if instruction == "FROM"]
-    assert froms == ["python:3.11-slim"]
+    assert dockerfile_base_images(BSRE_DOCKERFILE) == ["python:3.11-slim"]
     copies = [args for instruction, args in instructions if instruction == "COPY"]
     assert any(c.startswith("sandbox/bsre/requirements.txt ") for c in copies)
     users = [args for instruction, args in instructions if instruction == "USER"]
     assert users and users[-1] != "root"
     assert any(instruction == "HEALTHCHECK" for instruction, _ in instructions)
+
+
+@pytest.mark.parametrize("dockerfile", [ODOO_DOCKERFILE, BSRE_DOCKERFILE])
+def test_builds_need_no_registry_beyond_the_base_image(dockerfile):
+    """A `# syntax=` line makes BuildKit pull a frontend image from a registry,
+    which an office installing from the offline bundle cannot reach."""
+    assert not re.search(r"^#\s*syntax\s*=", dockerfile.read_text(), re.MULTILINE)
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,9 @@ SAMPLE_ENV = {
     "SICANTIK_BSRE_USER": "esign",
     "SICANTIK_BSRE_PASSWORD": "test-bsre-password",
     "SICANTIK_PUBLIC_BASE_URL": "https://izin.example.go.id",
+    "SICANTIK_AUDIT_ANCHOR_KEY": "test-anchor-key",
+    "SICANTIK_AUDIT_SALT": "test-audit-salt",
+    "SICANTIK_VERIFY_SALT": "test-verify-salt",
 }
 
 

@@ -195,7 +195,29 @@ def test_verification_paths_are_rate_limited(conf, server, uri):
     assert block.values("proxy_pass")
 
 
-@pytest.mark.parametrize("uri", ["/web", "/web/login", "/verifyx", "/odoo/verify"])
+def test_login_is_rate_limited(conf, server):
+    """Issue #12: password guessing is throttled per client address."""
+    (http,) = conf.find("http")
+    zones = {
+        args[1].split("=")[1].split(":")[0]: args[2]
+        for args in http.values("limit_req_zone")
+    }
+    (block,) = [b for b in server.find("location") if b.args == ["=", "/web/login"]]
+    (limit,) = block.values("limit_req")
+    assert limit[0] == "zone=sicantik_login"
+    assert zones["sicantik_login"].endswith("r/m")
+    assert block.values("proxy_pass")
+
+
+@pytest.mark.parametrize("uri", ["/verify/abc", "/api/verify"])
+def test_verify_uploads_limited_to_20_mb(server, uri):
+    """Issue #12: the PDF upload routes (POST /verify/<token>, /api/verify)
+    refuse bodies over 20 MB in nginx."""
+    block = regex_location_for(server, uri)
+    assert block.values("client_max_body_size") == [["20m"]]
+
+
+@pytest.mark.parametrize("uri", ["/web", "/verifyx", "/odoo/verify"])
 def test_other_paths_are_not_rate_limited(server, uri):
     block = regex_location_for(server, uri)
     assert block is None or not block.values("limit_req"), uri

@@ -1,0 +1,683 @@
+"""End-to-end test of the Docker stack (``make docker-test``).
+
+Builds the images (docker/test/build.sh), starts the production compose file
+plus docker/test/compose.test.yml (stand-ins for unreachable images, SICANTIK
+sandbox MySQL) and checks, through nginx on 127.0.0.1:8080: the login page,
+``/sicantik/health``, a real sync, a PDF imported from the read-only
+``sicantik_pdfs`` mount into S3, a ``backup_companion`` snapshot, that
+``restart`` and ``down`` + ``up`` keep every record and object, and that the
+tear-down leaves nothing of the stack behind. Prints ``N passed, N failed``.
+
+Talks only to loopback (published ports) and its own containers.
+"""
+
+import base64
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "sicantik_companion"
+WORK = ROOT / ".local" / "docker" / "run"
+BASE = "http://127.0.0.1:8080"
+MYSQL_PORT = int(os.environ.get("SICANTIK_TEST_MYSQL_PORT", "3307"))
+MYSQL_NETWORK = "sicantik_test_mysql"
+# Every addon, in the order of the install command of docker/README.md and
+# docs/operations.md (tests/docker/test_docs.py keeps them the same).
+ADDONS = (
+    "sicantik_base,sicantik_audit,sicantik_sync,sicantik_documents,"
+    "sicantik_bsre,sicantik_officer"
+)
+DB = "sicantik_companion"
+TIMINGS = {}
+RESULTS = []
+
+
+def log(msg):
+    print(f"docker-test: {msg}", flush=True)
+
+
+def run(*argv, check=True, capture=False, env=None, input=None, timeout=1800):
+    proc = subprocess.run(
+        argv,
+        cwd=ROOT,
+        check=False,
+        text=True,
+        capture_output=capture,
+        env={**os.environ, **(env or {})},
+        input=input,
+        timeout=timeout,
+    )
+    if check and proc.returncode:
+        detail = (proc.stdout or "") + (proc.stderr or "") if capture else ""
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}\n{detail}")
+    return proc
+
+
+COMPOSE_FILE = {"path": "docker/docker-compose.yml"}
+
+
+def compose(*args, **kw):
+    return run(
+        "docker",
+        "compose",
+        "-f",
+        COMPOSE_FILE["path"],
+        "-f",
+        "docker/test/compose.test.yml",
+        "--env-file",
+        str(WORK / "test.env"),
+        "--profile",
+        "dev",
+        *args,
+        **kw,
+    )
+
+
+def timed(name):
+    class _T:
+        def __enter__(self):
+            self.start = time.monotonic()
+
+        def __exit__(self, *exc):
+            TIMINGS[name] = round(time.monotonic() - self.start, 1)
+            log(f"{name}: {TIMINGS[name]} s")
+
+    return _T()
+
+
+def check(name, func):
+    try:
+        detail = func()
+    except Exception as exc:  # one failed check must not hide the others
+        RESULTS.append((name, False))
+        log(f"FAIL {name}: {exc}")
+        return None
+    RESULTS.append((name, True))
+    log(f"ok   {name}" + (f" ({detail})" if detail not in (None, True) else ""))
+    return detail
+
+
+def write_env():
+    """Test settings: fresh secrets for every run, loopback-only ports."""
+    uploads = WORK / "uploads"
+    backups = WORK / "backups"
+    for path in (uploads, backups):
+        path.mkdir(parents=True, exist_ok=True)
+    values = {
+        "SICANTIK_IMAGE_TAG": "latest",
+        "SERVICES_PUBLISH_IP": "127.0.0.1",
+        "NGINX_PUBLISH_IP": "127.0.0.1",
+        "ODOO_ADMIN_PASSWORD": secrets.token_hex(16),
+        "ODOO_WORKERS": "2",
+        "ODOO_MAX_CRON_THREADS": "1",
+        "POSTGRES_USER": "odoo",
+        "POSTGRES_PASSWORD": secrets.token_hex(16),
+        "POSTGRES_DB": DB,
+        "POSTGRES_SUPERUSER_PASSWORD": secrets.token_hex(16),
+        "SICANTIK_AUDIT_ANCHOR_KEY": secrets.token_hex(32),
+        "SICANTIK_AUDIT_SALT": secrets.token_hex(16),
+        "SICANTIK_VERIFY_SALT": secrets.token_hex(16),
+        "SICANTIK_MYSQL_NETWORK": MYSQL_NETWORK,
+        "SICANTIK_MYSQL_HOST": "sicantik-mysql",
+        "SICANTIK_MYSQL_DB": "sicantik",
+        "SICANTIK_MYSQL_USER": "sicantik_ro",
+        "SICANTIK_MYSQL_PASSWORD": secrets.token_hex(16),
+        "SICANTIK_UPLOADS_HOST_PATH": str(uploads),
+        "MINIO_ROOT_USER": "sicantik-test-admin",
+        "MINIO_ROOT_PASSWORD": secrets.token_hex(16),
+        # The stand-in has one account (MinIO's root); see docker/test/README.md.
+        "SICANTIK_S3_ACCESS_KEY": "sicantik-test-admin",
+        "SICANTIK_DOC_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "SICANTIK_DOC_KEY_ID": "doc-key-1",
+        "REDIS_PASSWORD": secrets.token_hex(16),
+        "SICANTIK_BSRE_URL": "http://bsre_sandbox:8020",
+        "SICANTIK_BSRE_USER": "sicantik-test",
+        "SICANTIK_BSRE_PASSWORD": secrets.token_hex(16),
+        "SICANTIK_PUBLIC_BASE_URL": "http://localhost:8080",
+        "BACKUP_HOST_PATH": str(backups),
+        "SICANTIK_TEST_MYSQL_ROOT_PASSWORD": secrets.token_hex(16),
+        "SICANTIK_TEST_MYSQL_PORT": str(MYSQL_PORT),
+    }
+    values["SICANTIK_S3_SECRET_KEY"] = values["MINIO_ROOT_PASSWORD"]
+    env_file = WORK / "test.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    env_file.chmod(0o600)
+    return values
+
+
+def seed_mysql(env):
+    root_url = (
+        f"mysql+pymysql://root:{env['SICANTIK_TEST_MYSQL_ROOT_PASSWORD']}"
+        f"@127.0.0.1:{MYSQL_PORT}/"
+    )
+    py = sys.executable
+    run(
+        py,
+        "-m",
+        "sandbox.sicantik",
+        "generate",
+        "--url",
+        root_url + env["SICANTIK_MYSQL_DB"],
+        "--permits",
+        "40",
+        "--seed",
+        "13",
+        "--reset",
+        "--upload-root",
+        env["SICANTIK_UPLOADS_HOST_PATH"],
+        "--pdf-limit",
+        "5",
+        capture=True,
+    )
+    run(
+        py,
+        "-m",
+        "sandbox.sicantik",
+        "create-readonly-user",
+        "--admin-url",
+        root_url,
+        "--database",
+        env["SICANTIK_MYSQL_DB"],
+        "--user",
+        env["SICANTIK_MYSQL_USER"],
+        "--password",
+        env["SICANTIK_MYSQL_PASSWORD"],
+        capture=True,
+    )
+
+
+class Odoo:
+    """JSON-RPC through nginx, as the admin user."""
+
+    def __init__(self):
+        self.session = requests.Session()
+
+    def login(self, password="admin"):
+        resp = self.session.post(
+            f"{BASE}/web/session/authenticate",
+            json={"params": {"db": DB, "login": "admin", "password": password}},
+            timeout=60,
+        )
+        resp.raise_for_status()
+        body = resp.json()
+        if not (body.get("result") or {}).get("uid"):
+            raise RuntimeError(f"login refused: {body.get('error')}")
+
+    def call(self, model, method, *args, **kwargs):
+        resp = self.session.post(
+            f"{BASE}/web/dataset/call_kw",
+            json={
+                "params": {
+                    "model": model,
+                    "method": method,
+                    "args": list(args),
+                    "kwargs": kwargs,
+                }
+            },
+            timeout=600,
+        )
+        resp.raise_for_status()
+        body = resp.json()
+        if "error" in body:
+            error = body["error"].get("data", body["error"])
+            raise RuntimeError(json.dumps(error)[:800])
+        return body["result"]
+
+    def login_as(self, login, password):
+        resp = self.session.post(
+            f"{BASE}/web/session/authenticate",
+            json={"params": {"db": DB, "login": login, "password": password}},
+            timeout=60,
+        )
+        resp.raise_for_status()
+        if not (resp.json().get("result") or {}).get("uid"):
+            raise RuntimeError(f"login {login} refused: {resp.json().get('error')}")
+        return self
+
+    def json_route(self, path, **params):
+        resp = self.session.post(f"{BASE}{path}", json={"params": params}, timeout=600)
+        resp.raise_for_status()
+        body = resp.json()
+        if "error" in body:
+            raise RuntimeError(
+                json.dumps(body["error"].get("data", body["error"]))[:800]
+            )
+        return body["result"]
+
+    def ref(self, xmlid):
+        module, name = xmlid.split(".")
+        rows = self.call(
+            "ir.model.data",
+            "search_read",
+            [("module", "=", module), ("name", "=", name)],
+            ["res_id"],
+        )
+        return rows[0]["res_id"]
+
+    def run_cron(self, xmlid):
+        return self.call("ir.cron", "method_direct_trigger", [self.ref(xmlid)])
+
+
+def s3_objects(env):
+    from minio import Minio
+
+    client = Minio(
+        "127.0.0.1:9001",
+        access_key=env["MINIO_ROOT_USER"],
+        secret_key=env["MINIO_ROOT_PASSWORD"],
+        secure=False,
+    )
+    return sorted(
+        o.object_name for o in client.list_objects("sicantik-documents", recursive=True)
+    )
+
+
+def snapshot_counts(odoo, env):
+    odoo.login()
+    counts = {
+        model: odoo.call(model, "search_count", [])
+        for model in ("sicantik.permit", "sicantik.document", "sicantik.applicant")
+    }
+    counts["s3_objects"] = len(s3_objects(env))
+    return counts
+
+
+def wait_http(path, timeout=300):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            resp = requests.get(BASE + path, timeout=10)
+            if resp.status_code < 500:
+                return resp
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{path} not answering after {timeout}s")
+        time.sleep(2)
+
+
+def leftovers():
+    out = []
+    for kind in ("ps -a", "volume ls", "network ls"):
+        args = [
+            "docker",
+            *kind.split(),
+            "-q",
+            "--filter",
+            f"label=com.docker.compose.project={PROJECT}",
+        ]
+        ids = run(*args, capture=True).stdout.split()
+        if ids:
+            out.append(f"{kind}: {len(ids)}")
+    if run(
+        "docker",
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        f"name={MYSQL_NETWORK}",
+        capture=True,
+    ).stdout.split():
+        out.append(f"network {MYSQL_NETWORK}")
+    dangling = run("docker", "images", "-q", "-f", "dangling=true", capture=True)
+    if dangling.stdout.split():
+        out.append(f"dangling images: {len(dangling.stdout.split())}")
+    return out
+
+
+def teardown():
+    if (WORK / "test.env").exists():
+        compose(
+            "down",
+            "-v",
+            "--remove-orphans",
+            "--timeout",
+            "20",
+            check=False,
+            capture=True,
+        )
+    run("docker", "network", "rm", MYSQL_NETWORK, check=False, capture=True)
+
+
+def main():
+    start = time.monotonic()
+    with timed("engine"):
+        run("docker/test/engine.sh")
+    with timed("build"):
+        run("docker/test/build.sh")
+    # Re-tagged builds leave the previous image untagged: not ours to keep.
+    run("docker", "image", "prune", "-f", capture=True)
+    teardown()  # a previous run that died half-way
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    WORK.mkdir(parents=True)
+    env = write_env()
+    # The backup job runs as the image's odoo user.
+    uid = run(
+        "docker",
+        "run",
+        "--rm",
+        "--entrypoint",
+        "id",
+        "sicantik-companion-odoo:latest",
+        "-u",
+        capture=True,
+    ).stdout.strip()
+    os.chown(env["BACKUP_HOST_PATH"], int(uid), int(uid))
+    run("docker", "network", "create", MYSQL_NETWORK, capture=True)
+    odoo = Odoo()
+    try:
+        with timed("mysql sandbox up + seed"):
+            compose("up", "-d", "--wait", "sicantik_mysql_sandbox", capture=True)
+            seed_mysql(env)
+        with timed("document bucket (README step 4)"):
+            compose("up", "-d", "--wait", "minio_documents", capture=True)
+            _make_bucket(env)
+        with timed("odoo -i (all addons)"):
+            compose(
+                "run",
+                "--rm",
+                "-T",
+                "odoo_companion",
+                "odoo",
+                "-i",
+                ADDONS,
+                "--stop-after-init",
+                capture=True,
+            )
+        with timed("compose up --wait"):
+            compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+        check("login page through nginx", lambda: _login_page())
+        check("/sicantik/health green", lambda: _health())
+        check("admin login", odoo.login)
+
+        def odoo_role():
+            out = compose(
+                "exec",
+                "-T",
+                "postgres_companion",
+                "psql",
+                "-U",
+                "postgres",
+                "-d",
+                DB,
+                "-tAc",
+                "SELECT rolsuper, rolcreatedb, pg_get_userbyid(datdba) "
+                "FROM pg_roles, pg_database WHERE rolname = 'odoo' "
+                f"AND datname = '{DB}'",
+                capture=True,
+            ).stdout.strip()
+            assert out == "f|t|odoo", out
+            return "odoo: NOSUPERUSER CREATEDB, owns the database"
+
+        check("Odoo's PostgreSQL role is no superuser (#12)", odoo_role)
+
+        def sync():
+            # One cron call is one batch; the first ones may bring reference data.
+            n = _run_cron_until(
+                odoo, "sicantik_sync.ir_cron_sicantik_sync", "sicantik.permit"
+            )
+            assert n > 0, "no permit synced"
+            return f"{n} permits"
+
+        check("real sync from SICANTIK's MySQL", sync)
+
+        def pdf_import():
+            docs = _run_cron_until(
+                odoo,
+                "sicantik_documents.ir_cron_sicantik_document_import",
+                "sicantik.document",
+            )
+            objects = s3_objects(env)
+            assert docs > 0, "no document imported"
+            assert objects, "S3 bucket empty"
+            return f"{docs} documents, {len(objects)} S3 objects"
+
+        check("PDF from sicantik_pdfs imported into S3", pdf_import)
+
+        def sign_and_verify():
+            return _sign_and_verify(odoo)
+
+        check("batch signed through bsre_sandbox, /verify page", sign_and_verify)
+
+        def backup():
+            compose(
+                "exec",
+                "-T",
+                "backup_companion",
+                "/opt/sicantik/tools/backup-loop.sh",
+                "once",
+                capture=True,
+            )
+            snaps = [p for p in Path(env["BACKUP_HOST_PATH"]).iterdir() if p.is_dir()]
+            assert snaps, "no snapshot written"
+            return snaps[0].name
+
+        check("backup_companion snapshot", backup)
+        before = check("counts before restart", lambda: snapshot_counts(odoo, env))
+
+        def restart():
+            with timed("compose restart"):
+                compose("restart", capture=True)
+                compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+            after = snapshot_counts(odoo, env)
+            assert after == before, f"{before} != {after}"
+            return after
+
+        check("restart keeps records and objects", restart)
+
+        def down_up():
+            compose("down", "--timeout", "20", capture=True)
+            with timed("compose up --wait (existing volumes)"):
+                compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+            after = snapshot_counts(odoo, env)
+            assert after == before, f"{before} != {after}"
+            return after
+
+        check("down + up keeps records and objects (volumes)", down_up)
+        check(
+            "offline bundle: the stack starts from it alone", lambda: _bundle(odoo, env)
+        )
+    except Exception as exc:
+        RESULTS.append(("stack", False))
+        log(f"FAIL stack: {exc}")
+        compose("ps", "-a", check=False)
+        compose("logs", "--tail", "60", check=False)
+    finally:
+        with timed("tear-down"):
+            teardown()
+        check("tear-down leaves nothing", lambda: _nothing_left())
+    TIMINGS["total"] = round(time.monotonic() - start, 1)
+    log("timings: " + json.dumps(TIMINGS))
+    passed = sum(1 for _n, ok in RESULTS if ok)
+    failed = len(RESULTS) - passed
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+# The BSrE sandbox's test signer (sandbox/bsre/users.json), as in the addon tests.
+SIGNER_NIK = "1206010101800001"
+SIGNER_PASSPHRASE = "Sandbox#123"
+
+
+def _sign_and_verify(admin):
+    """A petugas requests, the official approves and signs two documents in one
+    batch through the sign route; each public /verify/<token> page answers."""
+    admin.login()
+    base_user = admin.ref("base.group_user")
+    password = secrets.token_hex(12)
+    users = {}
+    for login, group, extra in (
+        ("docker_petugas", "sicantik_base.group_petugas", {}),
+        ("docker_pejabat", "sicantik_base.group_pejabat", {"bsre_nik": SIGNER_NIK}),
+    ):
+        users[login] = admin.call(
+            "res.users",
+            "create",
+            {
+                "name": login,
+                "login": login,
+                "password": password,
+                "groups_id": [(6, 0, [base_user, admin.ref(group)])],
+                **extra,
+            },
+        )
+    docs = admin.call(
+        "sicantik.document", "search_read", [("state", "=", "stored")], ["id"], limit=2
+    )
+    assert len(docs) == 2, f"stored documents: {docs}"
+    petugas = Odoo().login_as("docker_petugas", password)
+    request_ids = []
+    for doc in docs:
+        rid = petugas.call(
+            "sicantik.signature.request",
+            "create",
+            {"document_id": doc["id"], "official_id": users["docker_pejabat"]},
+        )
+        petugas.call("sicantik.signature.request", "action_submit", [rid])
+        request_ids.append(rid)
+    official = Odoo().login_as("docker_pejabat", password)
+    official.call("sicantik.signature.request", "action_approve", request_ids)
+    wizard = official.call(
+        "sicantik.sign.wizard", "create", {"request_ids": [(6, 0, request_ids)]}
+    )
+    official.json_route(
+        "/sicantik_bsre/sign", wizard_id=wizard, passphrase=SIGNER_PASSPHRASE
+    )
+    rows = official.call(
+        "sicantik.signature.request",
+        "read",
+        request_ids,
+        ["state", "verification_token", "error_message"],
+    )
+    assert all(r["state"] == "signed" for r in rows), rows
+    for row in rows:
+        page = requests.get(f"{BASE}/verify/{row['verification_token']}", timeout=60)
+        assert page.status_code == 200, page.status_code
+        assert "Dokumen tidak ditemukan" not in page.text
+    bogus = requests.get(f"{BASE}/verify/{secrets.token_urlsafe(16)}", timeout=60)
+    assert bogus.status_code == 404, bogus.status_code
+    return f"{len(rows)} signed, verify pages 200, unknown token 404"
+
+
+def _make_bucket(env):
+    """docker/README.md step 4: the bucket exists, with Object Lock, before Odoo
+    starts (the stand-in has no `mc admin`, so no bucket-limited account)."""
+    from minio import Minio
+
+    client = Minio(
+        "127.0.0.1:9001",
+        access_key=env["MINIO_ROOT_USER"],
+        secret_key=env["MINIO_ROOT_PASSWORD"],
+        secure=False,
+    )
+    if not client.bucket_exists("sicantik-documents"):
+        client.make_bucket("sicantik-documents", object_lock=True)
+
+
+def _run_cron_until(odoo, cron, model, tries=20):
+    """Trigger a cron (batch by batch, like the scheduler) until `model` has
+    records; a run of the scheduler itself may hold the cron's lock meanwhile."""
+    count = 0
+    for _i in range(tries):
+        try:
+            odoo.run_cron(cron)
+        except RuntimeError as exc:
+            if "LockNotAvailable" not in str(exc) and "locked" not in str(exc):
+                raise
+            time.sleep(3)
+        count = odoo.call(model, "search_count", [])
+        if count:
+            break
+        time.sleep(2)
+    return count
+
+
+BUNDLE_IMAGES = [
+    "sicantik-companion-odoo:latest",
+    "sicantik-bsre-sandbox:latest",
+    # Stand-ins of the third-party images (an office bundles the official ones).
+    "sicantik-test/postgres:stand-in",
+    "sicantik-test/redis:stand-in",
+    "sicantik-test/nginx:stand-in",
+    "sicantik-test/minio:stand-in",
+    "sicantik-test/mariadb:stand-in",
+]
+
+
+def _bundle(odoo, env):
+    """make bundle, then with none of the images left and only the extracted
+    bundle's files: docker load, odoo -i, up --wait, login page and health."""
+    archive = WORK / "bundle.tar"
+    with timed("bundle (docker save)"):
+        run("docker/bundle.sh", str(archive), *BUNDLE_IMAGES, capture=True)
+    size = archive.stat().st_size
+    teardown()
+    run("docker", "rmi", *BUNDLE_IMAGES, capture=True)
+    target = WORK / "bundle"
+    target.mkdir()
+    run("tar", "-C", str(target), "-xf", str(archive))
+    archive.unlink()
+    root = target / "sicantik-companion-bundle"
+    with timed("bundle: docker load"):
+        run("docker", "load", "-i", str(root / "images.tar"), capture=True)
+    (root / "images.tar").unlink()
+    COMPOSE_FILE["path"] = str(root / "docker" / "docker-compose.yml")
+    run("docker", "network", "create", MYSQL_NETWORK, capture=True)
+    with timed("bundle: first start"):
+        compose(
+            "up",
+            "-d",
+            "--wait",
+            "sicantik_mysql_sandbox",
+            "minio_documents",
+            capture=True,
+        )
+        seed_mysql(env)
+        _make_bucket(env)
+        compose(
+            "run",
+            "--rm",
+            "-T",
+            "odoo_companion",
+            "odoo",
+            "-i",
+            ADDONS,
+            "--stop-after-init",
+            capture=True,
+        )
+        compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+    _login_page()
+    health = _health()
+    return f"{size / 1e9:.1f} GB archive; health: {health}"
+
+
+def _login_page():
+    resp = wait_http("/web/login")
+    assert resp.status_code == 200, resp.status_code
+    assert 'name="login"' in resp.text, "no login form"
+    return True
+
+
+def _health():
+    resp = requests.get(f"{BASE}/sicantik/health", timeout=60)
+    body = resp.json()
+    assert resp.status_code == 200, json.dumps(body)
+    return ", ".join(sorted(body["checks"]))
+
+
+def _nothing_left():
+    left = leftovers()
+    assert not left, "; ".join(left)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
