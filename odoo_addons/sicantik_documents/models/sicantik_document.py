@@ -252,7 +252,15 @@ class SicantikDocument(models.Model):
     # ------------------------------------------------------------ immutability
     @api.model_create_multi
     def create(self, vals_list):
-        """Refused from outside: a version is made by our own code paths."""
+        """Refused from outside: a version is made by our own code paths.
+
+        An empty batch creates nothing and is answered as Odoo answers it
+        (generic code, imports and uninstall rely on that), after the usual
+        access check.
+        """
+        if not vals_list:
+            self.check_access("create")
+            return self.browse()
         if not _INTERNAL.get():
             raise AccessError(
                 _(
