@@ -27,6 +27,20 @@ def isolated_s3_prefix():
         yield prefix
 
 
+def use_isolated_s3(case):
+    """Skip ``case`` without S3, else give it a private prefix until cleanup.
+
+    Returns the audit store so the S3 tests of this addon start from one
+    place instead of repeating the skip/prefix/cleanup dance.
+    """
+    if not s3_configured():
+        case.skipTest("S3 is not configured (SICANTIK_S3_* settings)")
+    prefix = isolated_s3_prefix()
+    prefix.__enter__()
+    case.addCleanup(prefix.__exit__, None, None, None)
+    return case.env["sicantik.audit.event"]._audit_store()
+
+
 def last_committed_events(registry, action, limit=1):
     """Events as committed (seen from a fresh cursor, not the test's snapshot)."""
     with registry.cursor() as cr:

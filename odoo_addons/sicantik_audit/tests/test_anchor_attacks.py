@@ -20,7 +20,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..lib import anchor_store, chain
-from .common import isolated_s3_prefix, s3_configured, triggers_disabled
+from .common import triggers_disabled, use_isolated_s3
 
 
 @tagged("post_install", "-at_install")
@@ -32,12 +32,7 @@ class TestAnchorRewrites(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        if not s3_configured():
-            self.skipTest("S3 is not configured (SICANTIK_S3_* settings)")
-        prefix = isolated_s3_prefix()
-        prefix.__enter__()
-        self.addCleanup(prefix.__exit__, None, None, None)
-        self.store = self.Event._audit_store()
+        self.store = use_isolated_s3(self)
         self.store.ensure_bucket()
         # An Object Lock bucket is versioned: so is this one.
         self.store.client.set_bucket_versioning(

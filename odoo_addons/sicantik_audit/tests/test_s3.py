@@ -4,7 +4,7 @@ import json
 from odoo.tests import TransactionCase, tagged
 
 from ..lib import anchor_store
-from .common import isolated_s3_prefix, s3_configured, triggers_disabled
+from .common import triggers_disabled, use_isolated_s3
 
 
 @tagged("post_install", "-at_install")
@@ -18,12 +18,7 @@ class TestAnchorsAndRetention(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        if not s3_configured():
-            self.skipTest("S3 is not configured (SICANTIK_S3_* settings)")
-        prefix = isolated_s3_prefix()
-        prefix.__enter__()
-        self.addCleanup(prefix.__exit__, None, None, None)
-        self.Event._audit_store().ensure_bucket()
+        use_isolated_s3(self).ensure_bucket()
         self.events = [self.Event.log("document.import", f"doc {i}") for i in range(6)]
         # What the post-commit hook does in production (tests never commit).
         self.Event._audit_seal()

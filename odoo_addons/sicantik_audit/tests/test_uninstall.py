@@ -19,7 +19,7 @@ from odoo.addons.sicantik_base.tests.common import make_role_users
 
 from .. import uninstall_hook
 from ..lib import anchor_store
-from .common import isolated_s3_prefix, s3_configured
+from .common import use_isolated_s3
 
 
 @tagged("post_install", "-at_install")
@@ -35,12 +35,7 @@ class TestUninstall(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        if not s3_configured():
-            self.skipTest("S3 is not configured (SICANTIK_S3_* settings)")
-        prefix = isolated_s3_prefix()
-        prefix.__enter__()
-        self.addCleanup(prefix.__exit__, None, None, None)
-        self.store = self.Event._audit_store()
+        self.store = use_isolated_s3(self)
         self.events = [self.Event.log("document.import", f"doc {i}") for i in range(4)]
 
     def test_uninstall_archives_the_whole_chain_first(self):
