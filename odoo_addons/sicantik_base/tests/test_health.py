@@ -1,52 +1,17 @@
 import os
 import socket
-import threading
 from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 
-from .common import make_role_users
+from .common import CountingListener, make_role_users
 
 
 def _closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-class CountingListener:
-    """A TCP port that counts the connections made to it and hangs up.
-
-    Stands in for "SICANTIK's MySQL" in the flood test: every probe of the
-    health endpoint is one accepted connection, so the count is the number of
-    backend probes the anonymous requests caused.
-    """
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                conn, _addr = self.sock.accept()
-            except OSError:
-                continue
-            self.accepted += 1
-            conn.close()
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(5)
-        self.sock.close()
 
 
 @tagged("post_install", "-at_install")

@@ -9,39 +9,10 @@ name.  Both must now end with no connection made and nothing stored.
 """
 
 import json
-import socket
-import threading
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-
-class _Listener:
-    """A TCP listener on a free loopback port that counts who connects."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self):
-        while not self._stop.is_set():
-            try:
-                conn, _addr = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
+from .common import CountingListener
 
 
 @tagged("post_install", "-at_install")
@@ -81,16 +52,14 @@ class TestRpcAttacks(HttpCase):
     def test_officer_cannot_point_the_sync_at_another_server(self):
         if "sicantik.sync" not in self.env:
             self.skipTest("sicantik_sync is not installed")
-        listener = _Listener()
+        listener = CountingListener()
         self.addCleanup(listener.close)
         runs_before = self.env["sicantik.sync.run"].sudo().search_count([])
         url = f"mysql+pymysql://a:b@127.0.0.1:{listener.port}/x?local_infile=1"
         for method in ("run_batch", "run_cycle"):
             answer = self._call_kw("sicantik.sync", method, [], {"url": url})
             self.assertIn("error", answer, f"{method} accepted the call")
-        self.assertEqual(
-            listener.connections, 0, "the server connected to the listener"
-        )
+        self.assertEqual(listener.accepted, 0, "the server connected to the listener")
         self.assertEqual(
             self.env["sicantik.sync.run"].sudo().search_count([]), runs_before
         )
