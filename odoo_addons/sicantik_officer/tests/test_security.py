@@ -9,9 +9,13 @@ is called here the way ``/web/dataset/call_kw`` would call it.
 from datetime import date
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.sicantik_sync.tests.common import RogueServer, rpc
+from odoo.addons.sicantik_sync.tests.common import (
+    RogueServer,
+    make_unit_users,
+    rpc,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -20,9 +24,8 @@ class TestOfficerSecurity(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         base = 8_900_000
+        cls.unit_a, cls.unit_b, cls.users = make_unit_users(cls.env, base, "osec")
         Unit = cls.env["sicantik.unit"]
-        cls.unit_a = Unit.create({"sicantik_id": base + 1, "name": "UNIT A"})
-        cls.unit_b = Unit.create({"sicantik_id": base + 2, "name": "UNIT B"})
         cls.notice = {}
         for i, (key, unit) in enumerate(
             (("a", cls.unit_a), ("b", cls.unit_b), ("none", Unit))
@@ -42,20 +45,6 @@ class TestOfficerSecurity(TransactionCase):
                     "email_to": f"holder-{key}@example.com",
                 }
             )
-        roles = {
-            "officer_a": "sicantik_base.group_petugas",
-            "officer_b": "sicantik_base.group_petugas",
-            "officer_none": "sicantik_base.group_petugas",
-            "pejabat": "sicantik_base.group_pejabat",
-            "auditor": "sicantik_base.group_auditor",
-            "admin": "sicantik_base.group_admin",
-        }
-        cls.users = {
-            name: new_test_user(cls.env, login=f"osec_{name}", groups=group)
-            for name, group in roles.items()
-        }
-        cls.users["officer_a"].sicantik_unit_ids = cls.unit_a
-        cls.users["officer_b"].sicantik_unit_ids = cls.unit_b
         cls.ids = [n.id for n in cls.notice.values()]
 
     def env_of(self, name):

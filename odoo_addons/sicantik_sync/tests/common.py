@@ -24,7 +24,7 @@ from unittest.mock import patch
 import pymysql
 from sqlalchemy.engine import make_url
 
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, new_test_user
 
 from ..lib import source as source_lib
 
@@ -78,6 +78,33 @@ def rpc(env, model, method, args=(), kwargs=None):
     records = env[model]
     get_public_method(records, method)
     return call_kw(records, method, list(args), dict(kwargs or {}))
+
+
+def make_unit_users(env, base, login_prefix):
+    """Units A and B and one user per role, officers A and B limited to one each.
+
+    The unit-visibility tests of several addons (permits, reminders) need the
+    same cast; ``officer_none`` has no unit, the higher roles none either.
+    Returns ``(unit_a, unit_b, users)``.
+    """
+    Unit = env["sicantik.unit"]
+    unit_a = Unit.create({"sicantik_id": base + 1, "name": "UNIT A"})
+    unit_b = Unit.create({"sicantik_id": base + 2, "name": "UNIT B"})
+    groups = {
+        "officer_a": "sicantik_base.group_petugas",
+        "officer_b": "sicantik_base.group_petugas",
+        "officer_none": "sicantik_base.group_petugas",
+        "pejabat": "sicantik_base.group_pejabat",
+        "auditor": "sicantik_base.group_auditor",
+        "admin": "sicantik_base.group_admin",
+    }
+    users = {
+        name: new_test_user(env, login=f"{login_prefix}_{name}", groups=group)
+        for name, group in groups.items()
+    }
+    users["officer_a"].sicantik_unit_ids = unit_a
+    users["officer_b"].sicantik_unit_ids = unit_b
+    return unit_a, unit_b, users
 
 
 class RogueServer:

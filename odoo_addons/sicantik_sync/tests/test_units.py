@@ -10,9 +10,9 @@ the record rules, not the reader.
 import json
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase, tagged
 
-from .common import SicantikSourceCase
+from .common import SicantikSourceCase, make_unit_users
 
 
 @tagged("post_install", "-at_install")
@@ -111,9 +111,8 @@ class TestUnitVisibility(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         base = 8_800_000
+        cls.unit_a, cls.unit_b, cls.users = make_unit_users(cls.env, base, "units")
         Unit = cls.env["sicantik.unit"]
-        cls.unit_a = Unit.create({"sicantik_id": base + 1, "name": "UNIT A"})
-        cls.unit_b = Unit.create({"sicantik_id": base + 2, "name": "UNIT B"})
         Permit = cls.env["sicantik.permit"]
         History = cls.env["sicantik.permit.history"]
         cls.permit = {}
@@ -143,20 +142,6 @@ class TestUnitVisibility(TransactionCase):
                 cls.party[model][key] = party
                 if key in cls.permit:
                     cls.permit[key][field] = party
-        groups = {
-            "officer_a": "sicantik_base.group_petugas",
-            "officer_b": "sicantik_base.group_petugas",
-            "officer_none": "sicantik_base.group_petugas",
-            "pejabat": "sicantik_base.group_pejabat",
-            "auditor": "sicantik_base.group_auditor",
-            "admin": "sicantik_base.group_admin",
-        }
-        cls.users = {
-            name: new_test_user(cls.env, login=f"units_{name}", groups=group)
-            for name, group in groups.items()
-        }
-        cls.users["officer_a"].sicantik_unit_ids = cls.unit_a
-        cls.users["officer_b"].sicantik_unit_ids = cls.unit_b
         # a unit assignment does not narrow the higher roles
         cls.users["pejabat"].sicantik_unit_ids = cls.unit_a
         cls.users["admin"].sicantik_unit_ids = cls.unit_a
