@@ -282,13 +282,16 @@ class BsreCase(HttpCase):
             request.with_user(official).action_approve()
         return request.with_user(official)
 
-    def sign(self, requests, passphrase=ISSUE_PASSPHRASE, user=None):
-        user = user or self.official
-        wizard = (
+    def make_wizard(self, requests, user=None):
+        """The sign wizard over ``requests`` as ``user`` (the official) opens it."""
+        return (
             self.env["sicantik.sign.wizard"]
-            .with_user(user)
+            .with_user(user or self.official)
             .create({"request_ids": [(6, 0, requests.ids)]})
         )
+
+    def sign(self, requests, passphrase=ISSUE_PASSPHRASE, user=None):
+        wizard = self.make_wizard(requests, user)
         wizard._action_sign(passphrase=passphrase)
         requests.invalidate_recordset()
         return wizard

@@ -83,11 +83,7 @@ class TestSigningFlow(BsreCase):
 
     def test_only_issue_certificates_reach_the_passphrase(self):
         request = self.make_request(official=self.expired_official)
-        wizard = (
-            self.env["sicantik.sign.wizard"]
-            .with_user(self.expired_official)
-            .create({"request_ids": [(6, 0, request.ids)]})
-        )
+        wizard = self.make_wizard(request, self.expired_official)
         self.assertFalse(wizard.can_sign)
         self.assertEqual(wizard.certificate_status, "EXPIRED")
         self.assertEqual(wizard.certificate_message, "Sertifikat kedaluwarsa.")

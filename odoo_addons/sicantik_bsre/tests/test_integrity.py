@@ -325,11 +325,7 @@ class TestSendOtpKeepsThePassphrase(BsreCase):
         (what a plain object button would do): nothing of it is kept."""
         request = self.make_request()
         self.authenticate("bsre_official", "bsre_official")
-        wizard = (
-            self.env["sicantik.sign.wizard"]
-            .with_user(self.official)
-            .create({"request_ids": [(6, 0, request.ids)]})
-        )
+        wizard = self.make_wizard(request)
         result = self.make_jsonrpc_request(
             "/web/dataset/call_kw/sicantik.sign.wizard/web_save",
             {

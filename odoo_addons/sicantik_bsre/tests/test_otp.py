@@ -11,13 +11,6 @@ class TestOneTimeCode(BsreCase):
     """Signing with a one-time code (v2 ``sign/get/totp``) instead of the
     passphrase: the code goes from BSrE to the official, never through us."""
 
-    def wizard(self, requests):
-        return (
-            self.env["sicantik.sign.wizard"]
-            .with_user(self.official)
-            .create({"request_ids": [(6, 0, requests.ids)]})
-        )
-
     def requests(self, count):
         requests = self.env["sicantik.signature.request"]
         for _i in range(count):
@@ -36,7 +29,7 @@ class TestOneTimeCode(BsreCase):
             "sicantik_bsre.batch_chunk_size", "1"
         )
         requests = self.requests(3)
-        wizard = self.wizard(requests)
+        wizard = self.make_wizard(requests)
         self.assertTrue(wizard.otp_available)
         wizard.action_send_otp()
         self.assertEqual(wizard.secret_kind, "totp")
@@ -56,7 +49,7 @@ class TestOneTimeCode(BsreCase):
         every logger at DEBUG: signed, and the code appears in no log line."""
         requests = self.requests(2)
         self.authenticate("bsre_official", "bsre_official")
-        wizard = self.wizard(requests)
+        wizard = self.make_wizard(requests)
         wizard.action_send_otp()
         code = self.sent_code(2)
         with capture_all_logs() as lines:
@@ -73,7 +66,7 @@ class TestOneTimeCode(BsreCase):
 
     def test_wrong_then_reused_code_fail_cleanly(self):
         requests = self.requests(2)
-        wizard = self.wizard(requests)
+        wizard = self.make_wizard(requests)
         wizard.action_send_otp()
         code = self.sent_code(2)
         wrong = str((int(code) + 1) % 10 ** len(code)).zfill(len(code))
@@ -85,14 +78,14 @@ class TestOneTimeCode(BsreCase):
             {"Kode OTP salah atau sudah kedaluwarsa. Minta kode baru."},
         )
         requests.action_retry()
-        retry = self.wizard(requests)
+        retry = self.make_wizard(requests)
         retry.write({"secret_kind": "totp"})
         retry._action_sign(totp=code)
         requests.invalidate_recordset()
         self.assertEqual(set(requests.mapped("state")), {"signed"})
         # The same code again is refused by BSrE (single use).
         again = self.requests(2)
-        reused = self.wizard(again)
+        reused = self.make_wizard(again)
         reused.write({"secret_kind": "totp"})
         reused._action_sign(totp=code)
         again.invalidate_recordset()
@@ -102,13 +95,13 @@ class TestOneTimeCode(BsreCase):
         self.env["ir.config_parameter"].sudo().set_param(
             "sicantik_bsre.otp_max_files", "2"
         )
-        wizard = self.wizard(self.requests(3))
+        wizard = self.make_wizard(self.requests(3))
         with self.assertRaisesRegex(UserError, "at most 2"):
             wizard.action_send_otp()
         self.assertFalse(
             [m for m in self.sandbox.outbox() if m.get("purpose") == "sign"]
         )
-        small = self.wizard(self.requests(1))
+        small = self.make_wizard(self.requests(1))
         small.write({"secret_kind": "totp"})
         with self.assertRaises(UserError):
             small._action_sign(passphrase="Sandbox#123")  # a code is expected

@@ -56,11 +56,7 @@ class TestWizardNeverStores(BsreCase):
         """The POST the dialog's button makes, end to end, logs at DEBUG."""
         request = self.make_request()
         self.authenticate("bsre_official", "bsre_official")
-        wizard = (
-            self.env["sicantik.sign.wizard"]
-            .with_user(self.official)
-            .create({"request_ids": [(6, 0, request.ids)]})
-        )
+        wizard = self.make_wizard(request)
         with capture_all_logs() as lines:
             result = self.make_jsonrpc_request(
                 "/sicantik_bsre/sign",
@@ -94,11 +90,7 @@ class TestWizardNeverStores(BsreCase):
         """Private: call_kw (which logs its arguments) refuses it."""
         request = self.make_request()
         self.authenticate("bsre_official", "bsre_official")
-        wizard = (
-            self.env["sicantik.sign.wizard"]
-            .with_user(self.official)
-            .create({"request_ids": [(6, 0, request.ids)]})
-        )
+        wizard = self.make_wizard(request)
         with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
             self.make_jsonrpc_request(
                 "/web/dataset/call_kw/sicantik.sign.wizard/_action_sign",
@@ -113,11 +105,7 @@ class TestWizardNeverStores(BsreCase):
 
     def test_other_users_cannot_use_a_wizard(self):
         request = self.make_request()
-        wizard = (
-            self.env["sicantik.sign.wizard"]
-            .with_user(self.official)
-            .create({"request_ids": [(6, 0, request.ids)]})
-        )
+        wizard = self.make_wizard(request)
         self.authenticate("bsre_expired", "bsre_expired")
         with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
             self.make_jsonrpc_request(
