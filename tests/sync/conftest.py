@@ -28,16 +28,22 @@ def db_url(database, user=None, password=None):
     return url.render_as_string(hide_password=False)
 
 
-def admin_sql(database, sql, params=None):
+def admin_connect(database=None, **options):
+    """A raw PyMySQL connection as the admin account (``options`` added)."""
     url = make_url(ADMIN_URL)
-    conn = pymysql.connect(
+    return pymysql.connect(
         host=url.host or "127.0.0.1",
         port=url.port or 3306,
         user=url.username or "root",
         password=url.password or "",
         database=database,
         autocommit=True,
+        **options,
     )
+
+
+def admin_sql(database, sql, params=None):
+    conn = admin_connect(database)
     try:
         with conn.cursor() as cur:
             cur.execute(sql, params)

@@ -8,13 +8,11 @@ Odoo host.
 
 import os
 
-import pymysql
 import pytest
 from pymysql.constants import CLIENT
 from sicantik_sync_lib import source
-from sqlalchemy.engine import make_url
 
-from .conftest import ADMIN_URL, admin_sql, db_url
+from .conftest import admin_connect, admin_sql, db_url
 
 
 @pytest.fixture
@@ -81,16 +79,7 @@ def test_load_data_local_cannot_read_a_host_file(scratch_db, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("odoo-host-secret\n")
     # control: the server accepts LOCAL INFILE from a client that allows it
-    url = make_url(ADMIN_URL)
-    conn = pymysql.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 3306,
-        user=url.username or "root",
-        password=url.password or "",
-        database=scratch_db,
-        local_infile=True,
-        autocommit=True,
-    )
+    conn = admin_connect(scratch_db, local_infile=True)
     try:
         with conn.cursor() as cur:
             cur.execute(f"LOAD DATA LOCAL INFILE '{secret}' INTO TABLE loot")
