@@ -13,7 +13,7 @@ import contextvars
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-from .audit_event import owns_audit_tables
+from .audit_event import install_append_only_triggers, owns_audit_tables
 
 #: Set by the retention job around the one checkpoint it creates: a Python
 #: switch, so no context key sent over RPC (or a server action) creates one.
@@ -65,26 +65,7 @@ class SicantikAuditCheckpoint(models.Model):
         res = super().init()
         if not owns_audit_tables(self.env.cr):
             return res
-        self.env.cr.execute(
-            """
-CREATE OR REPLACE FUNCTION sicantik_audit_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS sicantik_audit_checkpoint_guard
-    ON sicantik_audit_checkpoint;
-CREATE TRIGGER sicantik_audit_checkpoint_guard
-    BEFORE UPDATE OR DELETE ON sicantik_audit_checkpoint
-    FOR EACH ROW EXECUTE FUNCTION sicantik_audit_append_only();
-DROP TRIGGER IF EXISTS sicantik_audit_checkpoint_truncate
-    ON sicantik_audit_checkpoint;
-CREATE TRIGGER sicantik_audit_checkpoint_truncate
-    BEFORE TRUNCATE ON sicantik_audit_checkpoint
-    FOR EACH STATEMENT EXECUTE FUNCTION sicantik_audit_append_only();
-"""
-        )
+        install_append_only_triggers(self.env.cr, "sicantik_audit_checkpoint")
         return res
 
     # AccessError (a UserError) for RPC callers; empty batches are no-ops

@@ -60,6 +60,7 @@ from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.http import request
+from odoo.tools import SQL
 
 from ..lib import chain, masking
 
@@ -139,6 +140,44 @@ def owns_audit_tables(cr):
     )
     row = cr.fetchone()
     return bool(row is None or row[0])
+
+
+_APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION sicantik_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def install_append_only_triggers(cr, table, row_function="sicantik_audit_append_only"):
+    """(Re)create the row and TRUNCATE triggers that make ``table`` append-only.
+
+    Why one helper: the event, checkpoint and install-meta tables are guarded
+    the same way, so the trigger names and the refusal stay identical.
+    ``table`` and ``row_function`` are this addon's constants, never input.
+    """
+    cr.execute(_APPEND_ONLY_FUNCTION)
+    cr.execute(
+        SQL(
+            """
+DROP TRIGGER IF EXISTS %(guard)s ON %(table)s;
+CREATE TRIGGER %(guard)s
+    BEFORE UPDATE OR DELETE ON %(table)s
+    FOR EACH ROW EXECUTE FUNCTION %(row_function)s();
+DROP TRIGGER IF EXISTS %(truncate)s ON %(table)s;
+CREATE TRIGGER %(truncate)s
+    BEFORE TRUNCATE ON %(table)s
+    FOR EACH STATEMENT EXECUTE FUNCTION sicantik_audit_append_only();
+""",
+            table=SQL.identifier(table),
+            guard=SQL.identifier(f"{table}_guard"),
+            truncate=SQL.identifier(f"{table}_truncate"),
+            row_function=SQL.identifier(row_function),
+        )
+    )
 
 
 def append_event(cr, values):
@@ -372,23 +411,10 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
-
-CREATE OR REPLACE FUNCTION sicantik_audit_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
-
-DROP TRIGGER IF EXISTS sicantik_audit_event_guard ON sicantik_audit_event;
-CREATE TRIGGER sicantik_audit_event_guard
-    BEFORE UPDATE OR DELETE ON sicantik_audit_event
-    FOR EACH ROW EXECUTE FUNCTION sicantik_audit_event_guard();
-DROP TRIGGER IF EXISTS sicantik_audit_event_truncate ON sicantik_audit_event;
-CREATE TRIGGER sicantik_audit_event_truncate
-    BEFORE TRUNCATE ON sicantik_audit_event
-    FOR EACH STATEMENT EXECUTE FUNCTION sicantik_audit_append_only();
 """.replace("%(new)s", new_content).replace("%(old)s", old_content)
+        )
+        install_append_only_triggers(
+            cr, "sicantik_audit_event", "sicantik_audit_event_guard"
         )
 
     def _audit_install_meta(self):
@@ -414,16 +440,9 @@ SELECT 1, COALESCE(
     (SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'),
     current_database())
 ON CONFLICT (id) DO NOTHING;
-DROP TRIGGER IF EXISTS sicantik_audit_meta_guard ON sicantik_audit_meta;
-CREATE TRIGGER sicantik_audit_meta_guard
-    BEFORE UPDATE OR DELETE ON sicantik_audit_meta
-    FOR EACH ROW EXECUTE FUNCTION sicantik_audit_append_only();
-DROP TRIGGER IF EXISTS sicantik_audit_meta_truncate ON sicantik_audit_meta;
-CREATE TRIGGER sicantik_audit_meta_truncate
-    BEFORE TRUNCATE ON sicantik_audit_meta
-    FOR EACH STATEMENT EXECUTE FUNCTION sicantik_audit_append_only();
 """
         )
+        install_append_only_triggers(cr, "sicantik_audit_meta")
 
     # The refusals below deliberately never call super(): nobody, superuser
     # included, changes events through the ORM.  They raise AccessError (a
