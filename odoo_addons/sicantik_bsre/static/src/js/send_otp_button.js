@@ -8,43 +8,24 @@
  * secret field first, saves the wizard without it, then asks the server to
  * have BSrE send the code.
  */
-import {Component, useState} from "@odoo/owl";
+import {SicantikSecretButton} from "./secret_button";
 import {registry} from "@web/core/registry";
-import {standardWidgetProps} from "@web/views/widgets/standard_widget_props";
 import {useService} from "@web/core/utils/hooks";
 
-export class SicantikSendOtpButton extends Component {
+export class SicantikSendOtpButton extends SicantikSecretButton {
     static template = "sicantik_bsre.SendOtpButton";
-    static props = standardWidgetProps;
 
     setup() {
-        this.action = useService("action");
+        super.setup();
         this.orm = useService("orm");
-        this.state = useState({busy: false});
     }
 
-    async onClick() {
-        if (this.state.busy) {
-            return;
-        }
-        const record = this.props.record;
-        this.state.busy = true;
-        try {
-            await record.update({passphrase: false});
-            const saved = await record.save();
-            if (!saved) {
-                return;
-            }
-            const result = await this.orm.call(
-                record.resModel,
-                "action_send_otp",
-                [[record.resId]],
-                {context: record.context}
-            );
-            await this.action.doAction(result);
-        } finally {
-            this.state.busy = false;
-        }
+    onClick() {
+        return this.saveWithoutSecretThen((record) =>
+            this.orm.call(record.resModel, "action_send_otp", [[record.resId]], {
+                context: record.context,
+            })
+        );
     }
 }
 

@@ -9,44 +9,21 @@
  * stored, never in the context or a URL, and not through call_kw (whose
  * arguments Odoo logs at DEBUG).
  */
-import {Component, useState} from "@odoo/owl";
+import {SicantikSecretButton} from "./secret_button";
 import {registry} from "@web/core/registry";
 import {rpc} from "@web/core/network/rpc";
-import {standardWidgetProps} from "@web/views/widgets/standard_widget_props";
-import {useService} from "@web/core/utils/hooks";
 
-export class SicantikSignButton extends Component {
+export class SicantikSignButton extends SicantikSecretButton {
     static template = "sicantik_bsre.SignButton";
-    static props = standardWidgetProps;
 
-    setup() {
-        this.action = useService("action");
-        this.state = useState({busy: false});
-    }
-
-    async onClick() {
-        if (this.state.busy) {
-            return;
-        }
+    onClick() {
         const record = this.props.record;
         // The one field holds the passphrase or the one-time code.
         const secret = record.data.passphrase || "";
         const kind = record.data.secret_kind === "totp" ? "totp" : "passphrase";
-        this.state.busy = true;
-        try {
-            await record.update({passphrase: false});
-            const saved = await record.save();
-            if (!saved) {
-                return;
-            }
-            const result = await rpc("/sicantik_bsre/sign", {
-                wizard_id: record.resId,
-                [kind]: secret,
-            });
-            await this.action.doAction(result);
-        } finally {
-            this.state.busy = false;
-        }
+        return this.saveWithoutSecretThen((saved) =>
+            rpc("/sicantik_bsre/sign", {wizard_id: saved.resId, [kind]: secret})
+        );
     }
 }
 
