@@ -5,6 +5,7 @@ import os
 import uuid
 from unittest.mock import patch
 
+from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
 from odoo.addons.sicantik_base.lib import settings
@@ -39,6 +40,19 @@ def use_isolated_s3(case):
     prefix.__enter__()
     case.addCleanup(prefix.__exit__, None, None, None)
     return case.env["sicantik.audit.event"]._audit_store()
+
+
+class AuditS3Case(TransactionCase):
+    """Audit tests against the real S3 server, each in a private prefix."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Event = cls.env["sicantik.audit.event"]
+
+    def setUp(self):
+        super().setUp()
+        self.store = use_isolated_s3(self)
 
 
 def last_committed_events(registry, action, limit=1):

@@ -16,23 +16,17 @@ from minio.commonconfig import ENABLED
 from minio.versioningconfig import VersioningConfig
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..lib import anchor_store, chain
-from .common import triggers_disabled, use_isolated_s3
+from .common import AuditS3Case, triggers_disabled
 
 
 @tagged("post_install", "-at_install")
-class TestAnchorRewrites(TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Event = cls.env["sicantik.audit.event"]
-
+class TestAnchorRewrites(AuditS3Case):
     def setUp(self):
         super().setUp()
-        self.store = use_isolated_s3(self)
         self.store.ensure_bucket()
         # An Object Lock bucket is versioned: so is this one.
         self.store.client.set_bucket_versioning(

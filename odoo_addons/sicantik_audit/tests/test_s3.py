@@ -1,24 +1,19 @@
 import gzip
 import json
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
 from ..lib import anchor_store
-from .common import triggers_disabled, use_isolated_s3
+from .common import AuditS3Case, triggers_disabled
 
 
 @tagged("post_install", "-at_install")
-class TestAnchorsAndRetention(TransactionCase):
+class TestAnchorsAndRetention(AuditS3Case):
     """Against the real S3 server of the test stack (SICANTIK_S3_* settings)."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Event = cls.env["sicantik.audit.event"]
 
     def setUp(self):
         super().setUp()
-        use_isolated_s3(self).ensure_bucket()
+        self.store.ensure_bucket()
         self.events = [self.Event.log("document.import", f"doc {i}") for i in range(6)]
         # What the post-commit hook does in production (tests never commit).
         self.Event._audit_seal()

@@ -12,30 +12,28 @@ import os
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.sicantik_base.tests.common import make_role_users
 
 from .. import uninstall_hook
 from ..lib import anchor_store
-from .common import use_isolated_s3
+from .common import AuditS3Case
 
 
 @tagged("post_install", "-at_install")
-class TestUninstall(TransactionCase):
+class TestUninstall(AuditS3Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.users = make_role_users(cls.env)
-        cls.Event = cls.env["sicantik.audit.event"]
         cls.module = cls.env["ir.module.module"].search(
             [("name", "=", "sicantik_audit")]
         )
 
     def setUp(self):
         super().setUp()
-        self.store = use_isolated_s3(self)
         self.events = [self.Event.log("document.import", f"doc {i}") for i in range(4)]
 
     def test_uninstall_archives_the_whole_chain_first(self):
