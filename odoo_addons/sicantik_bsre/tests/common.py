@@ -296,6 +296,18 @@ class BsreCase(HttpCase):
         requests.invalidate_recordset()
         return wizard
 
+    def dialog_tour(self, tour):
+        """Run ``tour`` on a fresh request's form as the official, every
+        logger at DEBUG; return the request and the captured log lines."""
+        request = self.make_request()
+        with capture_all_logs() as lines:
+            self.start_tour(
+                f"/odoo/sicantik.signature.request/{request.id}",
+                tour,
+                login="bsre_official",
+            )
+        return request, lines
+
     def signed_bytes(self, request):
         return b"".join(request.signed_document_id.sudo()._stream())
 

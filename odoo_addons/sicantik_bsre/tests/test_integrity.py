@@ -11,7 +11,7 @@ from odoo.tools import mute_logger
 
 from ..models import services
 from ..models.sicantik_signature_request import UNSAVED_PREFIX
-from .common import ISSUE_PASSPHRASE, BsreCase, capture_all_logs
+from .common import ISSUE_PASSPHRASE, BsreCase
 
 REQUEST = "sicantik.signature.request"
 MODEL_LOG = "odoo.addons.sicantik_bsre.models.sicantik_signature_request"
@@ -349,13 +349,7 @@ class TestSendOtpKeepsThePassphrase(BsreCase):
         """The official types the passphrase, then switches to a one-time code
         and clicks "Send OTP": the dialog is saved (web_save) and the code
         requested, yet no log line at DEBUG and no row carries the passphrase."""
-        request = self.make_request()
-        with capture_all_logs() as lines:
-            self.start_tour(
-                f"/odoo/sicantik.signature.request/{request.id}",
-                "sicantik_bsre_send_otp_after_passphrase",
-                login="bsre_official",
-            )
+        request, lines = self.dialog_tour("sicantik_bsre_send_otp_after_passphrase")
         self.assertTrue(
             [m for m in self.sandbox.outbox() if m.get("purpose") == "sign"]
         )

@@ -72,13 +72,7 @@ class TestWizardNeverStores(BsreCase):
         """The real dialog (JS widget): signs, and nothing it sends is logged
         with the passphrase — not even the wizard's save, which goes through
         ``call_kw`` (whose arguments Odoo logs at DEBUG)."""
-        request = self.make_request()
-        with capture_all_logs() as lines:
-            self.start_tour(
-                f"/odoo/sicantik.signature.request/{request.id}",
-                "sicantik_bsre_sign_dialog",
-                login="bsre_official",
-            )
+        request, lines = self.dialog_tour("sicantik_bsre_sign_dialog")
         request.invalidate_recordset()
         self.assertEqual(request.state, "signed")
         self.assertTrue([line for line in lines if "web_save" in line])
