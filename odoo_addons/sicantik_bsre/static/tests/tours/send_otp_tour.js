@@ -3,21 +3,12 @@
  * "Send OTP": the dialog is saved before the code is requested, and the typed
  * passphrase must not travel with that save.
  */
+import {openDialogAndTypePassphrase} from "./sign_dialog_steps";
 import {registry} from "@web/core/registry";
 
 registry.category("web_tour.tours").add("sicantik_bsre_send_otp_after_passphrase", {
     steps: () => [
-        {
-            trigger: ".o_form_view button[name='action_open_sign_wizard']",
-            run: "click",
-        },
-        {
-            trigger: ".modal div[name='certificate_status']:contains('ISSUE')",
-        },
-        {
-            trigger: ".modal div[name='passphrase'] input",
-            run: "edit Sandbox#123",
-        },
+        ...openDialogAndTypePassphrase(),
         {
             trigger: ".modal div[name='secret_kind'] input[data-value='totp']",
             run: "click",
