@@ -759,15 +759,23 @@ class SicantikAuditEvent(models.Model):
     def _cron_verify_chain(self):
         self._audit_seal_committed()
         report = self._audit_verify_chain()
-        self.log(
-            "audit.verify",
-            summary=_("Chain verified: OK")
+        summary = (
+            _("Chain verified: OK")
             if report["ok"]
-            else _("Chain verified: BROKEN at #%s", report["broken_sequence"]),
-            details=report,
+            else _("Chain verified: BROKEN at #%s", report["broken_sequence"])
         )
+        return self._audit_log_verification("audit.verify", "chain", summary, report)
+
+    @api.model
+    def _audit_log_verification(self, action, what, summary, report):
+        """Record a verification run; a broken result also alerts the admins.
+
+        Why shared: the chain and the archive checks must report (and alert)
+        the same way, or one of them would silently stop alerting.
+        """
+        self.log(action, summary=summary, details=report)
         if not report["ok"]:
-            _logger.error("Audit chain broken: %s", report)
+            _logger.error("Audit %s broken: %s", what, report)
             self._audit_alert_admins(report)
         return report
 
@@ -799,17 +807,14 @@ class SicantikAuditEvent(models.Model):
         """Weekly: re-read every archive in S3; a broken one alerts the
         administrators like a broken chain does."""
         report = self._audit_verify_archives()
-        self.log(
-            "audit.verify_archive",
-            summary=_("Archives verified: OK")
+        summary = (
+            _("Archives verified: OK")
             if report["ok"]
-            else _("Archives verified: BROKEN at #%s", report["broken_sequence"]),
-            details=report,
+            else _("Archives verified: BROKEN at #%s", report["broken_sequence"])
         )
-        if not report["ok"]:
-            _logger.error("Audit archive broken: %s", report)
-            self._audit_alert_admins(report)
-        return report
+        return self._audit_log_verification(
+            "audit.verify_archive", "archive", summary, report
+        )
 
     @api.model
     def _cron_anchor(self):
