@@ -223,7 +223,9 @@ case "$1" in
             die "audit-lockdown: set SICANTIK_AUDIT_LOCKDOWN_DSN (superuser DSN) for this run"
         prepare
         wait_for_postgres
-        exec odoo sicantik_audit lockdown -d "$ODOO_DB_NAME"
+        # Odoo finds an addon's command only with --addons-path first.
+        addons=$(sed -n 's/^addons_path *= *//p' "$ODOO_RC")
+        exec odoo --addons-path="$addons" sicantik_audit lockdown -d "$ODOO_DB_NAME"
         ;;
 esac
 
