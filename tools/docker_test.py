@@ -270,18 +270,33 @@ class Odoo:
         return self.call("ir.cron", "method_direct_trigger", [self.ref(xmlid)])
 
 
-def s3_objects(env):
+def s3_client(env):
+    """The stand-in S3 as its root account, through the published port."""
     from minio import Minio
 
-    client = Minio(
+    return Minio(
         "127.0.0.1:9001",
         access_key=env["MINIO_ROOT_USER"],
         secret_key=env["MINIO_ROOT_PASSWORD"],
         secure=False,
     )
+
+
+def s3_objects(env):
+    client = s3_client(env)
     return sorted(
         o.object_name for o in client.list_objects("sicantik-documents", recursive=True)
     )
+
+
+def s3_head(env, name, size=4):
+    client = s3_client(env)
+    resp = client.get_object("sicantik-documents", name, length=size)
+    try:
+        return resp.read()
+    finally:
+        resp.close()
+        resp.release_conn()
 
 
 def snapshot_counts(odoo, env):
@@ -471,7 +486,10 @@ def main():
             objects = s3_objects(env)
             assert docs > 0, "no document imported"
             assert objects, "S3 bucket empty"
-            return f"{docs} documents, {len(objects)} S3 objects"
+            # Every version is encrypted (#12): no stored object is a plain PDF.
+            plain = [name for name in objects if s3_head(env, name) == b"%PDF"]
+            assert not plain, f"stored in plain text: {plain}"
+            return f"{docs} documents, {len(objects)} S3 objects, none plain PDF"
 
         check("PDF from sicantik_pdfs imported into S3", pdf_import)
 
@@ -628,14 +646,7 @@ def _sign_and_verify(admin):
 def _make_bucket(env):
     """docker/README.md step 4: the bucket exists, with Object Lock, before Odoo
     starts (the stand-in has no `mc admin`, so no bucket-limited account)."""
-    from minio import Minio
-
-    client = Minio(
-        "127.0.0.1:9001",
-        access_key=env["MINIO_ROOT_USER"],
-        secret_key=env["MINIO_ROOT_PASSWORD"],
-        secure=False,
-    )
+    client = s3_client(env)
     if not client.bucket_exists("sicantik-documents"):
         client.make_bucket("sicantik-documents", object_lock=True)
 
@@ -801,14 +812,7 @@ def _mysql_grants(env):
 
 
 def _versioned(env):
-    from minio import Minio
-
-    client = Minio(
-        "127.0.0.1:9001",
-        access_key=env["MINIO_ROOT_USER"],
-        secret_key=env["MINIO_ROOT_PASSWORD"],
-        secure=False,
-    )
+    client = s3_client(env)
     status = client.get_bucket_versioning("sicantik-documents").status
     assert status == "Enabled", status
     return f"versioning {status}"
