@@ -142,6 +142,10 @@ def write_env():
         "SICANTIK_BSRE_USER": "sicantik-test",
         "SICANTIK_BSRE_PASSWORD": secrets.token_hex(16),
         "SICANTIK_PUBLIC_BASE_URL": "http://localhost:8080",
+        # The host reaches nginx through Docker's proxy, from the bridge gateway
+        # (a private address): narrowed to loopback, nginx's callers are public
+        # visitors and only Odoo's own container sees the health detail.
+        "SICANTIK_INTERNAL_NETWORKS": "127.0.0.0/8",
         "BACKUP_HOST_PATH": str(backups),
         "SICANTIK_TEST_MYSQL_ROOT_PASSWORD": secrets.token_hex(16),
         "SICANTIK_TEST_MYSQL_PORT": str(MYSQL_PORT),
@@ -266,18 +270,33 @@ class Odoo:
         return self.call("ir.cron", "method_direct_trigger", [self.ref(xmlid)])
 
 
-def s3_objects(env):
+def s3_client(env):
+    """The stand-in S3 as its root account, through the published port."""
     from minio import Minio
 
-    client = Minio(
+    return Minio(
         "127.0.0.1:9001",
         access_key=env["MINIO_ROOT_USER"],
         secret_key=env["MINIO_ROOT_PASSWORD"],
         secure=False,
     )
+
+
+def s3_objects(env):
+    client = s3_client(env)
     return sorted(
         o.object_name for o in client.list_objects("sicantik-documents", recursive=True)
     )
+
+
+def s3_head(env, name, size=4):
+    client = s3_client(env)
+    resp = client.get_object("sicantik-documents", name, length=size)
+    try:
+        return resp.read()
+    finally:
+        resp.close()
+        resp.release_conn()
 
 
 def snapshot_counts(odoo, env):
@@ -393,11 +412,15 @@ def main():
                 "--stop-after-init",
                 capture=True,
             )
+        check("audit lockdown (optional step, superuser DSN)", lambda: _lockdown(env))
         with timed("compose up --wait"):
             compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
         check("login page through nginx", lambda: _login_page())
-        check("/sicantik/health green", lambda: _health())
+        check("/sicantik/health: public form through nginx", _public_health)
+        check("/sicantik/health detail green inside the network", _health)
         check("admin login", odoo.login)
+        check("SICANTIK MySQL account is SELECT-only", lambda: _mysql_grants(env))
+        check("document bucket is versioned (audit anchors)", lambda: _versioned(env))
 
         def odoo_role():
             out = compose(
@@ -420,6 +443,30 @@ def main():
 
         check("Odoo's PostgreSQL role is no superuser (#12)", odoo_role)
 
+        def disable_trigger():
+            # As Odoo's role, what a compromised Odoo would try first.
+            proc = compose(
+                "exec",
+                "-T",
+                "postgres_companion",
+                "psql",
+                "-U",
+                env["POSTGRES_USER"],
+                "-d",
+                DB,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                "ALTER TABLE sicantik_audit_event DISABLE TRIGGER ALL",
+                check=False,
+                capture=True,
+            )
+            assert proc.returncode != 0, "ALTER TABLE ... DISABLE TRIGGER ALL passed"
+            assert "must be owner" in proc.stderr, proc.stderr
+            return proc.stderr.strip().splitlines()[-1]
+
+        check("audit trigger cannot be disabled by Odoo's role", disable_trigger)
+
         def sync():
             # One cron call is one batch; the first ones may bring reference data.
             n = _run_cron_until(
@@ -439,7 +486,10 @@ def main():
             objects = s3_objects(env)
             assert docs > 0, "no document imported"
             assert objects, "S3 bucket empty"
-            return f"{docs} documents, {len(objects)} S3 objects"
+            # Every version is encrypted (#12): no stored object is a plain PDF.
+            plain = [name for name in objects if s3_head(env, name) == b"%PDF"]
+            assert not plain, f"stored in plain text: {plain}"
+            return f"{docs} documents, {len(objects)} S3 objects, none plain PDF"
 
         check("PDF from sicantik_pdfs imported into S3", pdf_import)
 
@@ -530,10 +580,35 @@ def _sign_and_verify(admin):
                 **extra,
             },
         )
-    docs = admin.call(
-        "sicantik.document", "search_read", [("state", "=", "stored")], ["id"], limit=2
+    # Only the permit's designated official may sign (#12): the admin links
+    # the official's login to the SICANTIK official of the chosen permits, as
+    # on the user form, and takes up to two documents that official signs.
+    stored = admin.call(
+        "sicantik.document",
+        "search_read",
+        [("state", "=", "stored"), ("permit_id.official_id", "!=", False)],
+        ["permit_id"],
+        order="id",
     )
-    assert len(docs) == 2, f"stored documents: {docs}"
+    permits = admin.call(
+        "sicantik.permit",
+        "read",
+        sorted({d["permit_id"][0] for d in stored}),
+        ["official_id"],
+    )
+    official_of = {p["id"]: p["official_id"][0] for p in permits}
+    by_official = {}
+    for doc in stored:
+        by_official.setdefault(official_of[doc["permit_id"][0]], []).append(doc)
+    assert by_official, "no stored document of a permit with an official"
+    official_id, docs = max(by_official.items(), key=lambda kv: len(kv[1]))
+    docs = docs[:2]
+    admin.call(
+        "res.users",
+        "write",
+        [users["docker_pejabat"]],
+        {"sicantik_official_id": official_id},
+    )
     petugas = Odoo().login_as("docker_petugas", password)
     request_ids = []
     for doc in docs:
@@ -571,14 +646,7 @@ def _sign_and_verify(admin):
 def _make_bucket(env):
     """docker/README.md step 4: the bucket exists, with Object Lock, before Odoo
     starts (the stand-in has no `mc admin`, so no bucket-limited account)."""
-    from minio import Minio
-
-    client = Minio(
-        "127.0.0.1:9001",
-        access_key=env["MINIO_ROOT_USER"],
-        secret_key=env["MINIO_ROOT_PASSWORD"],
-        secure=False,
-    )
+    client = s3_client(env)
     if not client.bucket_exists("sicantik-documents"):
         client.make_bucket("sicantik-documents", object_lock=True)
 
@@ -656,6 +724,7 @@ def _bundle(odoo, env):
         )
         compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
     _login_page()
+    _public_health()
     health = _health()
     return f"{size / 1e9:.1f} GB archive; health: {health}"
 
@@ -667,11 +736,86 @@ def _login_page():
     return True
 
 
+def _public_health():
+    """A visitor sees only the status, whatever X-Forwarded-For it claims
+    (nginx appends the real address, Odoo's proxy_mode takes that one)."""
+    for headers in ({}, {"X-Forwarded-For": "127.0.0.1"}):
+        resp = requests.get(f"{BASE}/sicantik/health", headers=headers, timeout=60)
+        assert resp.status_code == 200, (resp.status_code, resp.text[:300])
+        assert resp.json() == {"status": "ok"}, resp.text[:300]
+    return '{"status": "ok"}, also with a forged X-Forwarded-For'
+
+
 def _health():
-    resp = requests.get(f"{BASE}/sicantik/health", timeout=60)
-    body = resp.json()
-    assert resp.status_code == 200, json.dumps(body)
+    """The detailed report, as a probe inside the network gets it."""
+    out = compose(
+        "exec",
+        "-T",
+        "odoo_companion",
+        "curl",
+        "-sS",
+        "http://127.0.0.1:8069/sicantik/health",
+        capture=True,
+    ).stdout
+    body = json.loads(out)
+    assert body.get("status") == "ok", out[:800]
     return ", ".join(sorted(body["checks"]))
+
+
+def _lockdown(env):
+    """docker/README.md's optional step: the audit tables handed to a role Odoo
+    is not, with the superuser DSN given for this one run only."""
+    dsn = (
+        f"postgresql://postgres:{env['POSTGRES_SUPERUSER_PASSWORD']}"
+        "@postgres_companion:5432/postgres"
+    )
+    proc = compose(
+        "run",
+        "--rm",
+        "-T",
+        "-e",
+        "SICANTIK_AUDIT_LOCKDOWN_DSN",
+        "odoo_companion",
+        "audit-lockdown",
+        env={"SICANTIK_AUDIT_LOCKDOWN_DSN": dsn},
+        capture=True,
+        check=False,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    assert proc.returncode == 0 and lines, (proc.stdout + proc.stderr)[-800:]
+    report = json.loads(lines[-1])
+    assert report.get("ok", True) and "error" not in report, report
+    return lines[-1][:200]
+
+
+def _mysql_grants(env):
+    """The account the stack reads SICANTIK with can do nothing but SELECT."""
+    import pymysql
+
+    conn = pymysql.connect(
+        host="127.0.0.1",
+        port=MYSQL_PORT,
+        user=env["SICANTIK_MYSQL_USER"],
+        password=env["SICANTIK_MYSQL_PASSWORD"],
+    )
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW GRANTS")
+            grants = [row[0] for row in cur.fetchall()]
+    finally:
+        conn.close()
+    for grant in grants:
+        privileges = grant.split(" ON ")[0].removeprefix("GRANT ").strip()
+        assert privileges in ("USAGE", "SELECT"), grant
+        assert "WITH GRANT OPTION" not in grant, grant
+    return "; ".join(g.split(" TO ")[0] for g in grants)
+
+
+def _versioned(env):
+    client = s3_client(env)
+    status = client.get_bucket_versioning("sicantik-documents").status
+    assert status == "Enabled", status
+    return f"versioning {status}"
 
 
 def _nothing_left():

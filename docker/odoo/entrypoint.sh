@@ -12,6 +12,7 @@
 #   audit-lockdown    OPTIONAL admin step (issue #12): move the audit table and
 #                     trigger away from Odoo's role with the superuser DSN in
 #                     SICANTIK_AUDIT_LOCKDOWN_DSN (docs/operations.md)
+#   audit-unlock      its undo, before an upgrade changing the audit tables
 #   COMMAND [ARGS]    render config, then exec COMMAND (e.g. bash)
 #
 # Only POSIX sh and awk: the script must behave the same in the image (dash +
@@ -213,17 +214,21 @@ case "$1" in
         printf 'entrypoint: wrote %s\n' "$ODOO_RC" >&2
         exit 0
         ;;
-    audit-lockdown)
+    audit-lockdown | audit-unlock)
         # --- OPTIONAL STEP: audit lockdown -------------------------------------
         # Runs only when the administrator passes the PostgreSQL superuser's DSN
         # for this one command (`compose run --rm -e SICANTIK_AUDIT_LOCKDOWN_DSN
         # odoo_companion audit-lockdown`); the stack itself never holds it.
-        # Needs the `sicantik_audit lockdown` command of the sicantik_audit addon.
+        # `audit-unlock` undoes it before an upgrade that changes the audit
+        # tables or an uninstall. Commands of the sicantik_audit addon.
         [ -n "${SICANTIK_AUDIT_LOCKDOWN_DSN:-}" ] ||
-            die "audit-lockdown: set SICANTIK_AUDIT_LOCKDOWN_DSN (superuser DSN) for this run"
+            die "$1: set SICANTIK_AUDIT_LOCKDOWN_DSN (superuser DSN) for this run"
+        action=${1#audit-}
         prepare
         wait_for_postgres
-        exec odoo sicantik_audit lockdown -d "$ODOO_DB_NAME"
+        # Odoo finds an addon's command only with --addons-path first.
+        addons=$(sed -n 's/^addons_path *= *//p' "$ODOO_RC")
+        exec odoo --addons-path="$addons" sicantik_audit "$action" -d "$ODOO_DB_NAME"
         ;;
 esac
 

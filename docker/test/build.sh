@@ -43,6 +43,14 @@ build() { # IMAGE DOCKERFILE CONTEXT [ARGS...]
 mkdir -p "$CACHE_DIR"
 docker/test/base-image.sh "$BASE_IMAGE"
 
+# The wheelhouse is rebuilt when the requirement files change (a stale one
+# would make pip --no-index miss a new pin).
+WHEEL_REQS="odoo_addons/requirements.txt docker/odoo/requirements-image.txt sandbox/bsre/requirements.txt"
+# shellcheck disable=SC2086
+reqs_sum=$(cat $WHEEL_REQS | sha256sum | cut -d' ' -f1)
+if [ "$(cat docker/wheelhouse/.requirements.sha256 2>/dev/null)" != "$reqs_sum" ]; then
+    rm -f docker/wheelhouse/*.whl
+fi
 if ! ls docker/wheelhouse/*.whl >/dev/null 2>&1; then
     log "wheelhouse: pip wheel with $("$PYTHON" -V) (the stand-ins' Python is 3.11)"
     "$PYTHON" -m pip wheel --quiet -w docker/wheelhouse \
@@ -51,6 +59,7 @@ if ! ls docker/wheelhouse/*.whl >/dev/null 2>&1; then
         "async-timeout>=4.0.3"
     # async-timeout: redis needs it on Python < 3.11.3 (Debian's 3.11.2), which a
     # newer host Python would not fetch.
+    echo "$reqs_sum" >docker/wheelhouse/.requirements.sha256
 fi
 
 if [ ! -x docker/test/seaweedfs/weed ]; then

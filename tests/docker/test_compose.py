@@ -448,7 +448,11 @@ def test_env_example_has_no_unused_setting():
 
 def test_empty_example_values_are_required():
     """What .env.example leaves empty, compose must refuse to run without."""
-    optional = {"SICANTIK_BSRE_CA_BUNDLE", "SICANTIK_DOC_KEYS"}
+    optional = {
+        "SICANTIK_BSRE_CA_BUNDLE",
+        "SICANTIK_DOC_KEYS",
+        "SICANTIK_INTERNAL_NETWORKS",
+    }
     required = {
         m.group(1)
         for m in COMPOSE_REF.finditer(compose_text())
