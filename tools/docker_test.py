@@ -401,17 +401,7 @@ def main():
             compose("up", "-d", "--wait", "minio_documents", capture=True)
             _make_bucket(env)
         with timed("odoo -i (all addons)"):
-            compose(
-                "run",
-                "--rm",
-                "-T",
-                "odoo_companion",
-                "odoo",
-                "-i",
-                ADDONS,
-                "--stop-after-init",
-                capture=True,
-            )
+            _install_addons()
         check("audit lockdown (optional step, superuser DSN)", lambda: _lockdown(env))
         with timed("compose up --wait"):
             compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
@@ -643,6 +633,21 @@ def _sign_and_verify(admin):
     return f"{len(rows)} signed, verify pages 200, unknown token 404"
 
 
+def _install_addons():
+    """`odoo -i` every addon in a one-off container: the docs' install step."""
+    compose(
+        "run",
+        "--rm",
+        "-T",
+        "odoo_companion",
+        "odoo",
+        "-i",
+        ADDONS,
+        "--stop-after-init",
+        capture=True,
+    )
+
+
 def _make_bucket(env):
     """docker/README.md step 4: the bucket exists, with Object Lock, before Odoo
     starts (the stand-in has no `mc admin`, so no bucket-limited account)."""
@@ -711,17 +716,7 @@ def _bundle(odoo, env):
         )
         seed_mysql(env)
         _make_bucket(env)
-        compose(
-            "run",
-            "--rm",
-            "-T",
-            "odoo_companion",
-            "odoo",
-            "-i",
-            ADDONS,
-            "--stop-after-init",
-            capture=True,
-        )
+        _install_addons()
         compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
     _login_page()
     _public_health()
