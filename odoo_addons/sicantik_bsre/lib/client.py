@@ -1,6 +1,6 @@
 """HTTP client of the BSrE "Esign Client Service" API, v2 by default, v1 selectable.
 
-Why the client looks like this (reference ``bsre.md`` §2–§8, §11):
+Why the client looks like this (the contract: ``docs/reference/bsre.md``):
 
 * **A sign call is never retried.**  Signing is not idempotent: a retry after
   a lost answer produces a second signed copy and a second entry in BSrE's own
@@ -22,7 +22,8 @@ Why the client looks like this (reference ``bsre.md`` §2–§8, §11):
   send is a success only when every returned file is a valid PDF; any other
   answer that carries files, or a 2xx without them, is an unknown outcome.
 * **Errors are typed** (:mod:`.errors`) from the status, the ``status_code``
-  and the message text, because BSrE places its codes inconsistently (§4.1).
+  and the message text, because BSrE places its codes inconsistently
+  (``docs/reference/bsre.md#error-bodies``).
 * **Secrets.** The passphrase is an argument of :meth:`BsreClient.sign` and is
   only put in the request body.  Nothing logs bodies (the module logs method,
   endpoint, status, sizes and durations), errors are built from responses and
@@ -70,7 +71,8 @@ _log = logging.getLogger(__name__)
 API_VERSIONS = ("v1", "v2")
 #: HTTP statuses after which a *read-only* call is repeated.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: Certificate statuses (reference §5.1); only ISSUE may sign.
+#: Certificate statuses (docs/reference/bsre.md#certificate-status-values);
+#: only ISSUE may sign.
 SIGNING_STATUS = "ISSUE"
 
 PATHS = {
@@ -84,9 +86,10 @@ PATHS = {
     "v2.status": "/api/v2/user/check/status",
 }
 
-# Text fragments of BSrE error messages → error type (§4.1, §5); the first
-# match wins.  Codes are matched separately because they move between the
-# ``status_code`` field and the tail of the ``error`` text.
+# Text fragments of BSrE error messages → error type
+# (docs/reference/bsre.md#error-mapping); the first match wins.  Codes are
+# matched separately because they move between the ``status_code`` field and
+# the tail of the ``error`` text.
 _TEXT_RULES = (
     # Before "kadaluarsa": "TOTP anda salah atau sudah kadaluarsa" is about the
     # code, not the certificate.
@@ -762,7 +765,7 @@ def _transport_detail(exc):
 
 
 def _normalise_verify(body):
-    """Both verify shapes → :class:`VerifyResult` (§4.3, §4.10)."""
+    """Both verify shapes → :class:`VerifyResult` (docs/reference/bsre.md#verify)."""
     if "signatureInformations" in body or "conclusion" in body:
         infos = body.get("signatureInformations") or []
         signatures = [

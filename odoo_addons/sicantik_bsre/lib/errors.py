@@ -5,7 +5,8 @@ the wrong passphrase" (ask again), "the certificate cannot sign" (stop, tell the
 official to go to BSrE), "the service is down" (try later, nothing happened) and
 "we do not know whether the document was signed" (never retry blindly).  A
 string match in the Odoo layer would spread the vendor's inconsistent wire
-format (reference §4.1) all over the addon; it is decoded once, here.
+format (``docs/reference/bsre.md#error-bodies``) all over the addon; it is
+decoded once, here.
 
 Why ``message_id`` and not ``str(exc)`` for users: the server's own text is in
 mixed Indonesian/English and sometimes carries Java exception names.  The
@@ -16,7 +17,8 @@ Secrets: an error is built from the *response* only, never from the request
 body, and :func:`scrub` removes the passphrase should a server ever echo it.
 """
 
-#: Indonesian explanation per non-signing certificate status (reference §5.1).
+#: Indonesian explanation per non-signing certificate status
+#: (docs/reference/bsre.md#certificate-status-values).
 STATUS_MESSAGES = {
     "ISSUE": "Sertifikat aktif dan dapat digunakan untuk menandatangani.",
     "EXPIRED": "Sertifikat kedaluwarsa.",

@@ -1,9 +1,10 @@
 """The visible signature: a QR code to the public verification page, optionally
 beside the official's specimen, and where to put it on the page.
 
-Why the QR is drawn here and not by BSrE: API v2 has no ``linkQR`` (reference
-§6) — whatever image is sent in ``imageBase64`` is drawn — and the QR must point
-to *our* verification page, so the same image is produced for v1 and v2.
+Why the QR is drawn here and not by BSrE: API v2 has no ``linkQR``
+(``docs/reference/bsre.md#qr-code``) — whatever image is sent in
+``imageBase64`` is drawn — and the QR must point to *our* verification page,
+so the same image is produced for v1 and v2.
 (v1 could let the server draw the QR; sending our image keeps both versions
 identical, and the client still supports ``link_qr`` for v1.)
 
@@ -11,7 +12,8 @@ Why placement is configuration and not code: every permit template puts the
 signature block elsewhere.  A :class:`Placement` is either a page and a box
 (PDF points, origin top-left as in v2; the client converts for v1) or a
 one-character tag that BSrE finds in the PDF text (``tag_koordinat``; must be
-exactly one character since BSrE's upgrade, §7).
+exactly one character since BSrE's upgrade,
+``docs/reference/bsre.md#placement``).
 """
 
 import io
@@ -22,8 +24,8 @@ from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
 #: The image is rendered at this height in pixels; BSrE scales it into the box
-#: (some servers use the pixel size instead, §7 — a square-ish, moderate size
-#: keeps both behaviours acceptable).
+#: (some servers use the pixel size instead, docs/reference/bsre.md#placement
+#: — a square-ish, moderate size keeps both behaviours acceptable).
 DEFAULT_HEIGHT_PX = 300
 
 

@@ -1,9 +1,10 @@
 """Find permit PDFs in SICANTIK's upload folder and decide which are importable.
 
-SICANTIK keeps no column pointing at a permit PDF (reference §2.2a): where a
-region added an upload step, the file name is *derived* from ids and names, e.g.
+SICANTIK keeps no column pointing at a permit PDF: where a region added an
+upload step, the file name is *derived* from ids and names, e.g.
 ``assets/upload/syarat/<id_perusahaan> <n_perusahaan>/<pendaftaran_id>
-<n_perizinan>.pdf`` or ``assets/upload/izin/<pendaftaran_id>.pdf`` (§4).  So the
+<n_perizinan>.pdf`` or ``assets/upload/izin/<pendaftaran_id>.pdf``
+(``docs/reference/sicantik.md#files-on-disk``).  So the
 scanner works backwards: configurable path templates over SICANTIK fields are
 compiled to regular expressions, the values parsed out of a path identify the
 permit, and the file itself is checked before anything trusts it.
@@ -39,8 +40,9 @@ PDF_MAGIC = b"%PDF-"
 CHUNK_SIZE = 1024 * 1024
 DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 
-#: The two layouts of reference §4: the portal variant's folder per company,
-#: and the simple flat folder per registration number.
+#: The two default layouts (docs/reference/sicantik.md#files-on-disk): the
+#: portal variant's folder per company, and a flat folder per registration
+#: number.
 DEFAULT_TEMPLATES = (
     (
         "variant_syarat",
@@ -180,7 +182,7 @@ class PathTemplate:
 def parse_templates(text):
     """Templates from a setting: ``name=pattern`` items separated by ``;``.
 
-    An empty setting means the two §4 layouts.
+    An empty setting means the two :data:`DEFAULT_TEMPLATES`.
     """
     if not text or not str(text).strip():
         return [PathTemplate(n, p) for n, p in DEFAULT_TEMPLATES]

@@ -35,7 +35,7 @@ class TestGeneratedUploadTree(TransactionCase):
     """The harness's generated SICANTIK (MySQL + upload folder), end to end.
 
     The sync mirrors the sandbox database, then the import reads the upload
-    folder the generator wrote in both §4 layouts (with its dirty files):
+    folder the generator wrote in both default layouts (with its dirty files):
     every readable PDF of a mirrored permit must be stored against that very
     permit, every broken file quarantined with its reason.
     """

@@ -2,7 +2,8 @@
 
 Why working days and not SICANTIK's own formula: the vendor computes the due
 date as ``received + v_hari`` *calendar* days plus the number of ``tmholiday``
-rows in that window; it does not skip weekends (reference sicantik.md §1.2).
+rows in that window; it does not skip weekends
+(``docs/reference/sicantik.md#sla-and-holidays``).
 Service standards (SP) and the officers themselves count *hari kerja*:
 Monday to Friday, minus public holidays.  The addon shows both: calendar days
 (the vendor's notion, next to SICANTIK's due date) and working days (the

@@ -5,7 +5,7 @@ written, and the reconciliation recomputes the same hash later from a fresh
 read.  Both must see exactly the same normalised values, so every conversion
 (zero dates, time zones, mojibake, whitespace) lives here and nowhere else.
 
-Legacy realities handled (reference sicantik.md §2.6):
+Legacy realities handled (``docs/reference/sicantik.md#data-quirks``):
 
 * ``0000-00-00`` (and ``0000-00-00 00:00:00``) means *empty*; the driver hands
   such values over as strings because they are not valid dates.

@@ -5,7 +5,7 @@ class SicantikStatus(models.Model):
     """A workflow status of SICANTIK (``trstspermohonan``).
 
     Names are read from SICANTIK, never hard-coded: deployments number and name
-    their steps differently (reference sicantik.md §1.2).
+    their steps differently (``docs/reference/sicantik.md#status-ids``).
     """
 
     _name = "sicantik.status"

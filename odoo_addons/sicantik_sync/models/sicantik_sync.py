@@ -13,8 +13,8 @@ one transaction, a process killed at any moment resumes from the last
 committed batch, and the upsert on the unique SICANTIK id makes a replayed
 batch harmless.
 
-Streams and watermarks (reference sicantik.md §2.6)
----------------------------------------------------
+Streams and watermarks (``docs/reference/sicantik.md#change-detection``)
+-------------------------------------------------------------------------
 
 * ``<entity>``: id high-water mark of the entity's main table (new rows).
 * ``history``: id high-water mark of ``tmtrackingperizinan`` (new steps).

@@ -28,7 +28,8 @@ class TestSync(SicantikSourceCase):
             held = self.env[entity.model].search_count([])
             rejected = len([q for q in quarantined if q[0] == table])
             self.assertEqual(held, count - rejected, entity.name)
-        # §7.2 semantics: the issued permits are the reference query's rows
+        # issued permits: the reference query's rows
+        # (docs/reference/sicantik.md#issued-permits)
         expected = {
             r[0]
             for r in self.src(
