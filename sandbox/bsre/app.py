@@ -2,17 +2,17 @@
 
 Design notes (why it looks like this):
 
-* **One base URL, both API families** (reference §10.1): v1 multipart endpoints
-  under ``/api/sign``/``/api/user`` and v2 JSON endpoints under ``/api/v2``,
-  all behind HTTP Basic. A wrong credential gets Spring Boot's default 401
-  body because that is what production sends (§3) and clients must not choke
-  on it.
+* **One base URL, both API families** (docs/reference/bsre.md#endpoints): v1
+  multipart endpoints under ``/api/sign``/``/api/user`` and v2 JSON endpoints
+  under ``/api/v2``, all behind HTTP Basic. A wrong credential gets Spring
+  Boot's default 401 body because that is what production sends
+  (docs/reference/bsre.md#authentication) and clients must not choke on it.
 * **Error shapes are copied, not normalised.** The real service mixes
   ``{"error", "status_code": 400}`` with ``{"error", "status_code": 2031}``,
   answers ``check/status`` with HTTP 200 and a *string* code but v1 status
   with an *int*, and returns a JSON content type with a non-JSON body for a
   bad certificate-chain id. Our client has to cope with all of that, so the
-  sandbox reproduces it (§4, §5).
+  sandbox reproduces it (docs/reference/bsre.md#error-bodies).
 * **Faults are first-class** (``/_sandbox/faults``): latency, Spring 500s,
   "500 that still carries the file", and a connection dropped *after* the
   document was signed. The last one is the dangerous case for a client
@@ -539,7 +539,7 @@ class SandboxApp:
         """Accept a code sent by ``sign/get/totp`` or one from an authenticator.
 
         A mailed code is bound to the file count it was requested for (the
-        ``data`` field, §4.6); either kind is single-use.
+        ``data`` field, docs/reference/bsre.md#otp); either kind is single-use.
         """
         code = str(code).strip()
         now = time.time()
@@ -827,7 +827,7 @@ class SandboxApp:
         )
 
     def _sign_batch(self, docs, identity, call: Call) -> list[bytes]:
-        """Sign every document or none: a batch is all-or-nothing (§7 is silent)."""
+        """Sign every document or none (docs/reference/bsre.md#batches)."""
         plan = [
             (data, prop, self._v2_appearance(prop, i))
             for i, (data, prop) in enumerate(docs)
@@ -1000,7 +1000,8 @@ class SandboxApp:
                 identity = self._user_identity(user)
         if identity is None:
             # The live service answers a bad id with a JSON content type but a
-            # body that is not JSON (reference §4.11); clients must survive it.
+            # body that is not JSON; clients must survive it
+            # (docs/reference/bsre.md#sandbox-only-endpoints).
             call.outcome = "rejected"
             return Response(
                 "Sertifikat tidak ditemukan untuk id " + ident,

@@ -4,8 +4,8 @@ Kept apart from the routing code because these shapes are the contract our
 client parses: field names (vendor typos ``timestampInfomation`` and
 ``signatureAlgoritm`` included), date formats (v1 ``YYYY-MM-DD hh:mm:ss.SS``,
 v2 ISO-8601 with offset) and the summary/conclusion wording all follow the
-reference (§4.3, §4.10) so a client written against the sandbox reads the live
-service unchanged.
+contract in ``docs/reference/bsre.md#verify``, so a client written against the
+sandbox reads the live service unchanged.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def iso_ms(when: dt.datetime) -> str:
 
 
 def v1_time(when: dt.datetime | None) -> str | None:
-    """``YYYY-MM-DD hh:mm:ss.SS`` in WIB, the v1 verify date format (§4.3)."""
+    """``YYYY-MM-DD hh:mm:ss.SS`` in WIB, the v1 verify date format."""
     if when is None:
         return None
     local = when.astimezone(WIB)
@@ -83,7 +83,7 @@ _NOTES_UNTRUSTED = "Sertifikat yang digunakan tidak terpercaya"
 
 
 def v1_verify_body(name: str, reports: list[signing.SignatureReport]) -> dict:
-    """The v1 ``/api/sign/verify`` shape (reference §4.3)."""
+    """The v1 ``/api/sign/verify`` shape (docs/reference/bsre.md#verify)."""
     if not reports:
         return {
             "nama_dokumen": name,
@@ -178,12 +178,12 @@ def cert_json(cert: asn1_x509.Certificate) -> dict:
 
 
 def v2_verify_body(reports: list[signing.SignatureReport]) -> dict:
-    """The v2 ``/api/v2/verify/pdf`` shape (reference §4.10), typos included.
+    """The v2 ``/api/v2/verify/pdf`` shape, typos included.
 
     ``conclusion``: VALID, NO_SIGNATURE (both observed live), INVALID (some
     signature not intact: the content changed after signing) or INDETERMINATE
     (intact but not chained to a trusted root). The last two are sandbox
-    choices; the live values are unknown (§12.4).
+    choices; the live values are unknown (docs/reference/bsre.md#verify).
     """
     if not reports:
         return {
@@ -213,7 +213,7 @@ def v2_verify_body(reports: list[signing.SignatureReport]) -> dict:
                 "reason": r.reason,
                 "location": r.location,
                 "certLevelCode": r.docmdp_level,
-                # Live servers leave these two empty (§4.10); so do we.
+                # Live servers leave these two empty; so do we.
                 "signatureAlgorithm": None,
                 "digestAlgorithm": None,
                 "timestampInfomation": ts,

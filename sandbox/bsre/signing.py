@@ -11,7 +11,7 @@ they receive instead of looking the file up in a table.
 
 Errors that the Esign Client reports as iText parser failures are raised as
 :class:`SigningInputError` with the same wording (``com.itextpdf...``)
-because integrators match on it (reference §4.1, §9).
+because integrators match on it (docs/reference/bsre.md#error-bodies).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def render_qr(link: str) -> Image.Image:
 
 
 def load_specimen(data: bytes) -> Image.Image:
-    """Open a JPG/PNG specimen image, as the juknis allows (reference §4.1)."""
+    """Open a JPG/PNG specimen image (docs/reference/bsre.md#sign-v1)."""
     try:
         img = Image.open(io.BytesIO(data))
         img.load()

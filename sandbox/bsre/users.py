@@ -3,8 +3,9 @@
 Why a table: BSrE reports a user's state in three places with three different
 encodings (v1 ``/api/user/status`` as an int, v2 ``check/status`` as a string,
 sign errors as text with a code appended). Only 1110, 1111, 2011, 2021 and 2031
-are evidenced in public material (reference §5); the rest are sandbox choices,
-kept in this one table so the README, the endpoints and the tests agree.
+are evidenced in public material (docs/reference/bsre.md#error-codes); the
+rest are sandbox choices, kept in this one table so the README, the endpoints
+and the tests agree.
 
 Passphrases: the seed file holds sandbox-only passphrases in clear text because
 they must be documented for testers. In memory the store keeps only a salted
@@ -38,7 +39,7 @@ class StatusInfo:
     has_certificate: bool
 
 
-# Order follows the juknis table (reference §5.1).
+# Order of BSrE's guide (docs/reference/bsre.md#certificate-status-values).
 STATUSES: dict[str, StatusInfo] = {
     "ISSUE": StatusInfo(
         1111,

@@ -6,7 +6,8 @@ Python API (all functions take SQLAlchemy-style ``mysql+pymysql://`` URLs):
 * :func:`mutate` - apply one simulated office day (new applications, status
   steps, issued SKs, applicant/company edits) and report the touched ids;
 * :func:`create_readonly_user` - SELECT-only account for the companion;
-* :data:`REFERENCE_QUERY` - the reference query 7.2 (issued permits).
+* :data:`REFERENCE_QUERY` - the issued permits
+  (docs/reference/sicantik.md#issued-permits).
 
 See ``sandbox/sicantik/README.md``.
 """

@@ -899,7 +899,7 @@ def build_dataset(permits: int, seed: int, today: date | None = None) -> Dataset
 
 # ------------------------------------------------------------------- files
 def plan_files(ds: Dataset, pdf_limit: int | None) -> None:
-    """Decide which issued permits get a PDF on disk, and where (§4 layouts).
+    """Decide which issued permits get a PDF on disk, and where (both layouts).
 
     Paths are built from the database values *after* dirty injection, the way the
     vendor variant derives them from ids and names, so a mojibake or padded
@@ -1049,7 +1049,8 @@ def generate(
 
     ``url`` is an SQLAlchemy-style ``mysql+pymysql://user:pw@host:port/DBNAME``;
     the database is created when missing.  ``upload_root`` enables PDFs in both
-    layouts of reference §4 (none are written without it); ``pdf_limit`` caps how
+    layouts of docs/reference/sicantik.md#files-on-disk (none are written
+    without it); ``pdf_limit`` caps how
     many, ``pdf_pad_kb`` pads each with incompressible bytes.  ``dirty`` injects
     the defects listed in :mod:`sandbox.sicantik.dirty` and records each one in
     ``zz_sim_defect``.  Returns the summary dict the CLI prints as JSON.

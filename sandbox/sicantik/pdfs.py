@@ -1,7 +1,8 @@
 """Permit PDFs (SK scans) as an office's upload folder holds them.
 
 Legacy SICANTIK renders SKs on demand; only some deployments keep a PDF per permit
-(reference §4).  The sandbox writes both layouts the companion must handle:
+(docs/reference/sicantik.md#files-on-disk).  The sandbox writes both layouts the
+companion must handle:
 
 * ``variant_syarat``: ``assets/upload/syarat/<id_perusahaan> <n_perusahaan>/
   <pendaftaran_id> <n_perizinan>.pdf`` (spaces in names, as the variant has them);

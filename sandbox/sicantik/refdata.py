@@ -1,14 +1,15 @@
 """Reference (``tr*``) data of the simulated office: DPMPTSP Kabupaten Karo.
 
-Status ids, workflow groups and the join-table shapes follow the shared SICANTIK
-reference (§1.2, §7).  Values that no public source fixes (group names, workflow
-order, permit-type list, holiday dates) are plausible choices, kept here as plain
-data so that tests, the generator and the mutator read one truth.
+Status ids and workflow groups follow docs/reference/sicantik.md#status-ids
+and docs/reference/sicantik.md#workflows.  Values that no public source fixes
+(group names, workflow order, permit-type list, holiday dates) are plausible
+choices, kept here as plain data so that tests, the generator and the mutator
+read one truth.
 """
 
 from datetime import date, timedelta
 
-# ---------------------------------------------------------------- statuses (§1.2)
+# ------------------------------------------------------------------------ statuses
 STATUSES = {
     1: "Pendaftaran Sementara",
     2: "Menerima dan Memeriksa Berkas",
@@ -49,7 +50,7 @@ JENIS_PERMOHONAN = {
     4: "Daftar Ulang",
 }
 
-# ------------------------------------------------------- groups and workflows (§7)
+# ------------------------------------------------------------ groups and workflows
 GROUPS = {
     1: "Izin Langsung (tanpa tinjauan)",
     2: "Izin dengan Tinjauan Lapangan",
@@ -406,7 +407,7 @@ ROMAN_MONTHS = (
 
 
 def sk_number(seq: int, year: int, month: int, type_id: int, code: str) -> str:
-    """``tmsk.no_surat`` in the style the office used in that year (§1.3).
+    """``tmsk.no_surat`` in the style the office used in that year.
 
     Up to 2021 the vendor's default generator (``0001/DP/001/V/2021``); from 2022
     the Karo office typed its own format (``503/0112/SIPD/DPM-PTSP/2024``).
@@ -419,7 +420,10 @@ def sk_number(seq: int, year: int, month: int, type_id: int, code: str) -> str:
 def pendaftaran_number(
     urut: int, type_id: int, jenis: int, month: int, year: int
 ) -> str:
-    """§1.3: 5-digit running number + 3-digit permit + 2-digit jenis + MM + YYYY."""
+    """5-digit running number + 3-digit permit + 2-digit jenis + MM + YYYY.
+
+    docs/reference/sicantik.md#numbering
+    """
     return f"{urut:05d}{type_id:03d}{jenis:02d}{month:02d}{year}"
 
 

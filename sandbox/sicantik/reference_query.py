@@ -1,4 +1,4 @@
-"""Reference query 7.2 of the shared SICANTIK reference, verbatim in meaning.
+"""The issued-permits query of docs/reference/sicantik.md#issued-permits.
 
 Issued (SK present and not 'Ditolak'), not rejected, not revoked permits with
 applicant, company, permit type, request kind, SK and current status.  The

@@ -1,6 +1,6 @@
 -- =====================================================================
 -- Simulated legacy SICANTIK database (MariaDB 10.x / MySQL 8)
--- Source: shared reference sicantik.md section 7, vendor names kept.
+-- Tables and columns: docs/reference/sicantik.md, vendor names kept.
 --
 -- Rules, and why:
 --  * no database name in this file: the tool creates/uses the database named on
@@ -10,8 +10,10 @@
 --  * NO foreign keys: the vendor relies on the ORM, and real offices contain
 --    orphan and duplicate join rows that FKs would hide from the companion;
 --  * NO updated_at columns: the vendor has none, incremental sync must live
---    with id watermarks and the tracking table (reference section 2.6);
---  * types are inferred ([I]); tags: [C] confirmed name, [C-var] one variant;
+--    with id watermarks and the tracking table
+--    (docs/reference/sicantik.md#change-detection);
+--  * types are inferred ([I]); tags: [C] confirmed name, [C-var] one variant
+--    (docs/reference/sicantik.md#evidence-tags);
 --  * join tables carry plain indexes [I] on the columns lookups go through (the
 --    low-cardinality status/kind/signer side of the big ones is left out): no
 --    public dump shows keys, but without them the vendor's own INNER JOIN list
@@ -266,7 +268,7 @@ CREATE TABLE rat (                            -- [C-var]
 -- ---------- simulator-only ground truth (NOT part of SICANTIK) ----------
 -- The companion must never read these; tests compare their results to them.
 
--- Files placed under the upload root (both layouts of reference section 4).
+-- Files placed under the upload root (docs/reference/sicantik.md#files-on-disk).
 CREATE TABLE zz_sim_expected_file (
   id INT AUTO_INCREMENT PRIMARY KEY,
   tmpermohonan_id INT NOT NULL,
@@ -289,7 +291,7 @@ CREATE TABLE zz_sim_permit (
   tmpermohonan_id INT NOT NULL PRIMARY KEY,
   outcome VARCHAR(20) NOT NULL,               -- in_process, stalled, ready, archived, rejected, revoked
   trstspermohonan_id INT NOT NULL,            -- current status
-  in_reference_query TINYINT NOT NULL         -- 1 = must appear in the reference query 7.2
+  in_reference_query TINYINT NOT NULL         -- 1 = must appear in REFERENCE_QUERY
 ) ENGINE=InnoDB;
 
 -- How the database was generated (seed, permits, today, dirty).

@@ -2,7 +2,7 @@
 
 Each test talks to one sandbox subprocess started on a free port by
 ``sandbox.bsre.runner``. They pin the wire contract our Odoo client relies on
-(shapes, codes, quirks from the reference) and the fault knobs the client's
+(shapes, codes, quirks of docs/reference/bsre.md) and the fault knobs the client's
 own tests will use, and they check the signatures are real: pyHanko validates
 them offline against the CA the sandbox publishes.
 """
@@ -183,7 +183,8 @@ def test_v2_status_for_every_seeded_status_by_nik_and_email(api):
         ]
         == "2021"
     )
-    # empty / malformed identity: still HTTP 200, NOT_REGISTERED (reference §4.8)
+    # empty / malformed identity: still HTTP 200, NOT_REGISTERED
+    # (docs/reference/bsre.md#certificate-status)
     for body in ({}, {"nik": "12"}, {"email": "nope"}):
         resp = api.post(url, json=body)
         assert resp.status_code == 200

@@ -299,7 +299,7 @@ def test_other_seed_or_today_changes_data():
     )
 
 
-# ------------------------------------------------------- reference query 7.2
+# ------------------------------------------- issued permits (REFERENCE_QUERY)
 def test_reference_query_agrees_with_ground_truth(clean):
     _, _, _, conn = clean
     result = rows(conn, REFERENCE_QUERY)
