@@ -72,10 +72,9 @@ class SicantikAuditEvent(models.Model):
 
         ``audit_namespace`` from the deployment, else the value recorded once
         at install in ``sicantik_audit_meta`` (see ``_audit_install_meta``) —
-        never an ``ir.config_parameter``: the first version used
-        ``database.uuid``, which an administrator could edit to point
-        verification at an empty folder where no anchor contradicts a
-        rewritten chain.  (An emptied folder is caught anyway: see
+        never an ``ir.config_parameter`` such as ``database.uuid``, which an
+        administrator could edit to point verification at an empty folder
+        where no anchor contradicts a rewritten chain.  (An emptied folder is caught anyway: see
         ``_audit_verify_anchors``.)
         """
         configured = settings.get("audit_namespace")

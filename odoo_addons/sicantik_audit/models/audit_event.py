@@ -6,11 +6,11 @@ How an event enters the chain, and why in two steps
 Every sealed event stores ``hash = SHA-256(prev_hash + canonical content)``
 (see ``lib/chain.py``), so the chain must be extended by one writer at a time:
 two workers that both read event 41 as the head and both write event 42 would
-fork it.  Doing that *inside* the business transaction, as a first version did,
-meant holding one database-wide lock from the ``log()`` call until the business
-transaction committed: every Odoo worker and cron that logged queued behind the
-slowest of them, and the call itself cost a lock, a head read and a planned
-multi-statement query (about 0.35 ms per request on a quiet machine).
+fork it.  Doing that *inside* the business transaction would hold one
+database-wide lock from the ``log()`` call until the business transaction
+commits: every Odoo worker and cron that logs would queue behind the slowest of
+them, and the call itself would cost a lock, a head read and a planned
+multi-statement query (about 0.35 ms per request on a quiet machine, measured).
 
 So an event is written in two steps:
 
@@ -371,7 +371,7 @@ class SicantikAuditEvent(models.Model):
         TRIGGER``: the S3 anchors are what catches that (see ROADMAP).
         """
         cr = self.env.cr
-        # Left by the first version of the append protocol.
+        # Unused since the two-step append; older databases still have it.
         cr.execute("DROP SEQUENCE IF EXISTS sicantik_audit_event_head_seq")
         # What every seal looks for: small, since events stay pending for
         # milliseconds.
@@ -420,9 +420,9 @@ $$ LANGUAGE plpgsql;
     def _audit_install_meta(self):
         """The namespace of this trail's S3 evidence, fixed at install.
 
-        Why a one-row table and not ``ir.config_parameter``: the first version
-        used ``database.uuid``, which an administrator edits in the settings
-        to point verification at an empty S3 folder.  The row is written once
+        Why a one-row table and not ``ir.config_parameter`` (such as
+        ``database.uuid``): an administrator edits those in the settings, and
+        could point verification at an empty S3 folder.  The row is written once
         (the database uuid of that moment; a restored copy keeps it, so it
         finds its anchors), then UPDATE/DELETE/TRUNCATE are refused like for
         events, and ``lockdown`` takes the table away from Odoo's role.

@@ -84,7 +84,7 @@ class TestAnchorRewrites(AuditS3Case):
             self.assertFalse(report["ok"], "no key: nothing can be trusted")
 
     def test_edit_the_namespace(self):
-        """Pointing ``database.uuid`` elsewhere no longer hides the anchors."""
+        """Pointing ``database.uuid`` elsewhere does not hide the anchors."""
         self.Event._audit_anchor()
         head = self.events[-1]
         self._rewrite(head)

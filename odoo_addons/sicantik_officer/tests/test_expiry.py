@@ -107,6 +107,9 @@ class TestExpiry(OfficerSourceCase):
         self.assertEqual(len(events), 5)
 
     def test_activity_and_indonesian_mail_to_holder(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "sicantik_base.office_name", "DPMPTSP Kabupaten Karo"
+        )
         self.Permit._send_expiry_notices(today=SANDBOX_TODAY)
         notice = self.p85.expiry_notice_ids
         self.assertEqual(notice.user_id, self.officer)
@@ -123,6 +126,9 @@ class TestExpiry(OfficerSourceCase):
         self.assertIn("Berlaku sampai dengan", mail.body_html)
         self.assertIn(expiry_text, mail.body_html)
         self.assertIn(str(escape(self.p85.permit_type_id.name)), mail.body_html)
+        # the office of the setting, not a hard-coded one, signs the e-mail
+        self.assertIn("Hormat kami,<br/>DPMPTSP Kabupaten Karo", mail.body_html)
+        self.assertIn("loket DPMPTSP Kabupaten Karo", mail.body_html)
         # a holder without an address: activity only, no e-mail
         other = self.p55.expiry_notice_ids
         self.assertTrue(other.activity_id)
