@@ -4,9 +4,9 @@ Why a real PKI instead of canned responses: the client code we test must
 handle genuine PAdES signatures (extract them, hash them, validate them with
 pyHanko, show the signer). A chain of three certificates mirrors what the live
 Esign Client reports (``certificateDetails`` with 3 elements,
-docs/reference/bsre.md#verify),
-and a separate timestamp authority issued by the same intermediate lets the
-sandbox produce PAdES-BASELINE-T signatures like the real service.
+docs/reference/bsre.md#verify), and a separate timestamp authority issued by the
+same intermediate lets the sandbox produce PAdES-BASELINE-T signatures like the
+real service.
 
 Everything is created on first start into ``<state_dir>/pki`` and reused
 afterwards, so a developer can trust ``/_sandbox/ca.pem`` once. The private keys

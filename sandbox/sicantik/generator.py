@@ -1050,8 +1050,8 @@ def generate(
     ``url`` is an SQLAlchemy-style ``mysql+pymysql://user:pw@host:port/DBNAME``;
     the database is created when missing.  ``upload_root`` enables PDFs in both
     layouts of docs/reference/sicantik.md#files-on-disk (none are written
-    without it); ``pdf_limit`` caps how
-    many, ``pdf_pad_kb`` pads each with incompressible bytes.  ``dirty`` injects
+    without it); ``pdf_limit`` caps how many, ``pdf_pad_kb`` pads each with
+    incompressible bytes.  ``dirty`` injects
     the defects listed in :mod:`sandbox.sicantik.dirty` and records each one in
     ``zz_sim_defect``.  Returns the summary dict the CLI prints as JSON.
     """

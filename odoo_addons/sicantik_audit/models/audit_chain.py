@@ -74,8 +74,8 @@ class SicantikAuditEvent(models.Model):
         at install in ``sicantik_audit_meta`` (see ``_audit_install_meta``) —
         never an ``ir.config_parameter`` such as ``database.uuid``, which an
         administrator could edit to point verification at an empty folder
-        where no anchor contradicts a rewritten chain.  (An emptied folder is caught anyway: see
-        ``_audit_verify_anchors``.)
+        where no anchor contradicts a rewritten chain.  (An emptied folder is
+        caught anyway: see ``_audit_verify_anchors``.)
         """
         configured = settings.get("audit_namespace")
         if configured:

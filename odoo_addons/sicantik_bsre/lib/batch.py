@@ -3,8 +3,8 @@
 Why chunks *and* threads: one v2 call with 100 files is one long request —
 BSrE signs them one after another and a failure or timeout hits all 100 (and
 the batch semantics of the real service are unconfirmed,
-``docs/reference/bsre.md#batches``), while
-100 one-file calls in series pay the round trip 100 times.  Chunks of a few
+``docs/reference/bsre.md#batches``), while 100 one-file calls in series pay
+the round trip 100 times.  Chunks of a few
 files sent by a small pool of threads keep the wall time near the slowest
 chunk, and bound what a single failure (or an unknown outcome) affects.  v1 has
 no batch: chunks are then one file each.

@@ -6,8 +6,8 @@ or depending on BSrE being up, and it must say something BSrE cannot — whether
 the signature chains to the root *we* trust (the BSrE chain in production, the
 sandbox CA in tests).  No network is used: revocation is checked in soft-fail
 mode (BSrE's status is handled by account status,
-``docs/reference/bsre.md#open-questions``), and AIA
-fetching is off so a hostile PDF cannot make the server fetch URLs.
+``docs/reference/bsre.md#open-questions``), and AIA fetching is off so a
+hostile PDF cannot make the server fetch URLs.
 
 The verdict is deliberately strict: ``valid`` needs every signature intact and
 trusted, and the last signature must cover the whole file (bytes appended after

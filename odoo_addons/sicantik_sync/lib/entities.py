@@ -1,12 +1,13 @@
 """What we read from SICANTIK, entity by entity, and how each row is checked.
 
 Every entity has one read query following the vendor join path
-(``docs/reference/sicantik.md#join-paths``).  SICANTIK stores even has-one relations in join tables and
-real offices contain duplicate join rows; the vendor code reads them with
-``MAX(id)``, so we collapse duplicates the same way: *the newest join row
-wins*.  The join tables carry no index on their foreign-key columns, so the
-newest rows are picked in a derived table restricted to the batch's ids (one
-scan per join table and batch, never one per row).
+(``docs/reference/sicantik.md#join-paths``).  SICANTIK stores even has-one
+relations in join tables and real offices contain duplicate join rows; the
+vendor code reads them with ``MAX(id)``, so we collapse duplicates the same
+way: *the newest join row wins*.  The join tables carry no index on their
+foreign-key columns, so the newest rows are picked in a derived table
+restricted to the batch's ids (one scan per join table and batch, never one per
+row).
 
 Reads come in two steps: :meth:`Entity.next_ids` pages through the primary key
 (keyset pagination: ``id > after ORDER BY id LIMIT n``), then
@@ -179,9 +180,9 @@ def has_column(src, table, column):
     """Whether SICANTIK's ``table`` has ``column`` (asked once per batch).
 
     Why: some columns exist only in regional variants
-    (``docs/reference/sicantik.md#regional-variants``); an office without them must still sync,
-    with the value read as NULL.  The answer is kept on the source object, i.e. for one
-    batch's read transaction.
+    (``docs/reference/sicantik.md#regional-variants``); an office without them
+    must still sync, with the value read as NULL.  The answer is kept on the
+    source object, i.e. for one batch's read transaction.
     """
     cache = src.__dict__.setdefault("_sicantik_columns", {})
     key = (table, column)
@@ -349,9 +350,9 @@ class Company(Entity):
 class Permit(Entity):
     """One application (``tmpermohonan``) with its has-one links resolved.
 
-    ``is_issued`` follows ``docs/reference/sicantik.md#issued-permits``: an SK exists whose
-    number is not 'Ditolak', the decision is not a rejection and the permit is
-    not revoked.
+    ``is_issued`` follows ``docs/reference/sicantik.md#issued-permits``: an SK
+    exists whose number is not 'Ditolak', the decision is not a rejection and
+    the permit is not revoked.
 
     The unit is the plain column ``trunitkerja_id`` (no join table).  It is
     a regional variant column: where SICANTIK lacks it, it reads as NULL and
