@@ -14,7 +14,8 @@ addresses come from ``odoo.conf`` and can be overridden by the environment:
 - PostgreSQL: ``db_host``/``db_port``/``db_user``/``db_password`` of odoo.conf, or
   ``DB_HOST``/``DB_PORT``/``DB_USER``/``DB_PASSWORD``;
 - MariaDB administration (to seed the sandbox and create the read-only user):
-  ``SICANTIK_MYSQL_ADMIN_URL`` (default ``mysql+pymysql://root@127.0.0.1:3306/``);
+  ``SICANTIK_MYSQL_ADMIN_URL`` (default ``mysql+pymysql://root@127.0.0.1:3306/``,
+  read by ``sandbox/sicantik/admin.py`` for the harness and every test);
 - Redis: ``sicantik_redis_url``.
 
 Odoo 18's source is not a package on PyPI: it is looked up in ``$ODOO_SRC``,
@@ -40,7 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ROOT / "odoo_addons"
@@ -421,29 +422,25 @@ class BsreSandbox:
 
 
 # ---------------------------------------------------------------- SICANTIK MySQL
+def _sandbox_admin():
+    """The repository's one MySQL admin helper (``sandbox/sicantik/admin.py``)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from sandbox.sicantik import admin  # pylint: disable=import-outside-toplevel
+
+    return admin
+
+
 def mysql_admin_url():
-    return os.environ.get(
-        "SICANTIK_MYSQL_ADMIN_URL", "mysql+pymysql://root@127.0.0.1:3306/"
-    )
+    return _sandbox_admin().admin_url()
 
 
 def with_database(url, database):
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + database))
+    return _sandbox_admin().db_url(database, base=url)
 
 
 def mysql_admin_connect(database=None):
-    import pymysql
-
-    parts = urlsplit(mysql_admin_url())
-    return pymysql.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-        database=database,
-        autocommit=True,
-    )
+    return _sandbox_admin().admin_connect(database)
 
 
 def run_sandbox(*args):
@@ -711,13 +708,11 @@ def cmd_test(args):
         )
         log(f"sandbox: {json.dumps(stats)[:300]}")
         create_readonly_user(mysql_db, ro_user, ro_password)
-        mysql_url = urlsplit(with_database(mysql_admin_url(), mysql_db))
-        netloc = (
-            f"{ro_user}:{ro_password}@{mysql_url.hostname}:{mysql_url.port or 3306}"
-        )
         env_extra.update(
             {
-                "SICANTIK_MYSQL_URL": urlunsplit(mysql_url._replace(netloc=netloc)),
+                "SICANTIK_MYSQL_URL": _sandbox_admin().db_url(
+                    mysql_db, ro_user, ro_password
+                ),
                 "SICANTIK_MYSQL_ADMIN_URL": mysql_admin_url(),
                 "SICANTIK_MYSQL_DATABASE": mysql_db,
                 "SICANTIK_UPLOAD_ROOT": str(upload_root),
