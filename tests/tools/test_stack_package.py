@@ -66,28 +66,25 @@ def test_cli_and_import_work_from_a_copy_outside_the_repository(tmp_path):
         ODOO_SRC=str(tmp_path / "odoo-src"),
         PYTHONPATH="",
     )
-    proc = subprocess.run(
-        [sys.executable, str(tools / "stack.py"), "odoo-src"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == str(tmp_path / "odoo-src")
+
+    def python(cwd, *args):
+        proc = subprocess.run(
+            [sys.executable, *args],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    out = python(tmp_path, str(tools / "stack.py"), "odoo-src")
+    assert out.strip() == str(tmp_path / "odoo-src")
     probe = (
         "import backup, stack; "
         "print(stack.ROOT); "
         "print(stack.setting(stack.read_conf(), 'sicantik_s3_bucket'))"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", probe],
-        env=env,
-        cwd=tools,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == [str(tmp_path), "copied-bucket"]
+    out = python(tools, "-c", probe)
+    assert out.split() == [str(tmp_path), "copied-bucket"]
