@@ -53,20 +53,9 @@ def load_stack():
 
 
 def start_s3():
-    """A private S3 server.
-
-    SeaweedFS's fixed extra ports (Iceberg 8181, Lance 9101) are turned off so
-    it can run beside another server, and its volume count follows the free
-    disk (the default of 8 volumes fills up after about 2 GB).
-    """
+    """A private S3 server (the harness's, whose catalog listeners are off and
+    whose volume count follows the free disk, so it runs beside another)."""
     stack = load_stack()
-    original = stack.Proc
-
-    def proc(name, argv, *args, **kwargs):
-        argv = [*argv, "-s3.port.iceberg=0", "-s3.port.lance=0", "-volume.max=0"]
-        return original(name, argv, *args, **kwargs)
-
-    stack.Proc = proc
     work = Path(tempfile.mkdtemp(prefix="sicantik-bench-s3-"))
     server = stack.S3Server(
         work, stack.free_port(), "sicantik", "bench-secret", "docs-bench"

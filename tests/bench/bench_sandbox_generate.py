@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # a script run from anywhere: find the sandbox
     sys.path.insert(0, str(ROOT))
+admin = importlib.import_module("sandbox.sicantik.admin")
 db = importlib.import_module("sandbox.sicantik.db")
 generate = importlib.import_module("sandbox.sicantik.generator").generate
 
@@ -68,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--server",
-        default="mysql+pymysql://root@127.0.0.1:3306/",
-        help="server URL without database (default: %(default)s)",
+        default=admin.admin_url(),
+        help="server URL without database (default: SICANTIK_MYSQL_ADMIN_URL or "
+        "%(default)s)",
     )
     parser.add_argument("--keep", action="store_true", help="do not drop the databases")
     args = parser.parse_args(argv)

@@ -93,6 +93,8 @@ def test_dockerfile_copies_the_tools():
         "COPY tools/stack.py tools/backup.py docker/backup/backup-loop.sh "
         "/opt/sicantik/tools/" in text
     )
+    # tools/stack.py is a thin CLI over the package next to it
+    assert "COPY tools/sicantik_stack/ /opt/sicantik/tools/sicantik_stack/" in text
 
 
 def test_loop_script_is_posix_and_executable():

@@ -577,6 +577,7 @@ def test_builds_need_no_registry_beyond_the_base_image(dockerfile):
                 "docker/odoo/",
                 "docker/backup/",
                 "tools/stack.py",
+                "tools/sicantik_stack/",
                 "tools/backup.py",
             ],
         ),

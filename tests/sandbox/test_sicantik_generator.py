@@ -1,6 +1,7 @@
 """Tests of the SICANTIK sandbox database against a real MariaDB/MySQL server.
 
-Server: ``SICANTIK_TEST_MYSQL_URL`` (default ``mysql+pymysql://root@127.0.0.1:3306/``).
+Server: ``SICANTIK_TEST_MYSQL_URL``, else the sandbox administrator URL
+(``sandbox.sicantik.admin``: ``SICANTIK_MYSQL_ADMIN_URL`` or local root).
 Every database this module creates is named ``sicantik_t_<random>_*`` and is
 dropped at the end, as is the read-only user.  No mocks: the generator writes real
 tables and files, and the assertions read them back.
@@ -27,6 +28,7 @@ from PyPDF2 import PdfReader
 
 from sandbox.sicantik import (
     REFERENCE_QUERY,
+    admin,
     build_dataset,
     create_readonly_user,
     generate,
@@ -37,9 +39,7 @@ from sandbox.sicantik import db as sdb
 from sandbox.sicantik.dirty import unmojibake
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_URL = os.environ.get(
-    "SICANTIK_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/"
-)
+SERVER_URL = os.environ.get("SICANTIK_TEST_MYSQL_URL") or admin.admin_url()
 PARAMS = sdb.parse_url(SERVER_URL)
 TAG = f"sicantik_t_{secrets.token_hex(4)}"
 N = 300
@@ -100,8 +100,7 @@ SECTION7_TABLES = {
 
 
 def url_for(name: str) -> str:
-    auth = PARAMS.user + (f":{PARAMS.password}" if PARAMS.password else "")
-    return f"mysql+pymysql://{auth}@{PARAMS.host}:{PARAMS.port}/{name}"
+    return admin.db_url(name, base=SERVER_URL)
 
 
 def connect(name: str | None = None):
@@ -1138,12 +1137,8 @@ def ro_users(server):
 
 
 def _ro_connect(user: str, password: str, database: str):
-    return pymysql.connect(
-        host=PARAMS.host,
-        port=PARAMS.port,
-        user=user,
-        password=password,
-        database=database,
+    return admin.connect(
+        admin.db_url(database, user, password, base=SERVER_URL), autocommit=False
     )
 
 

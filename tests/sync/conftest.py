@@ -10,46 +10,14 @@ from __future__ import annotations
 
 import os
 
-import pymysql
 import pytest
-from sqlalchemy.engine import make_url
 from support import load_lib
 
-ADMIN_URL = os.environ.get(
-    "SICANTIK_MYSQL_ADMIN_URL", "mysql+pymysql://root@127.0.0.1:3306/"
-)
+from sandbox.sicantik.admin import admin_connect, admin_sql, db_url
+
 load_lib("sicantik_sync")
 
-
-def db_url(database, user=None, password=None):
-    url = make_url(ADMIN_URL).set(database=database)
-    if user:
-        url = url.set(username=user, password=password)
-    return url.render_as_string(hide_password=False)
-
-
-def admin_connect(database=None, **options):
-    """A raw PyMySQL connection as the admin account (``options`` added)."""
-    url = make_url(ADMIN_URL)
-    return pymysql.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 3306,
-        user=url.username or "root",
-        password=url.password or "",
-        database=database,
-        autocommit=True,
-        **options,
-    )
-
-
-def admin_sql(database, sql, params=None):
-    conn = admin_connect(database)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
+__all__ = ["admin_connect", "admin_sql", "db_url"]
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ import pymysql
 import pytest
 from sicantik_sync_lib import source
 
+from sandbox.sicantik.admin import connect
+
 
 @pytest.mark.parametrize(
     "sql",
@@ -58,16 +60,7 @@ def test_session_is_read_only_even_for_root(dirty_db, admin_sql):
 
 
 def test_readonly_user_cannot_write(dirty_db, ro_url):
-    from sqlalchemy.engine import make_url
-
-    url = make_url(ro_url)
-    conn = pymysql.connect(
-        host=url.host,
-        port=url.port or 3306,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
+    conn = connect(ro_url)
     try:
         with conn.cursor() as cur, pytest.raises(pymysql.err.OperationalError) as err:
             cur.execute("DELETE FROM tmsk")

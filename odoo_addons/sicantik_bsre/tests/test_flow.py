@@ -9,32 +9,33 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.sicantik_audit.tests.common import trap_audit
+
 from .common import ISSUE_NIK, BsreCase
 
 
 @tagged("post_install", "-at_install")
 class TestSigningFlow(BsreCase):
     def test_state_machine_and_activities(self):
-        request = self.make_request(approve=False)
-        self.assertEqual(request.state, "waiting_approval")
-        self.assertEqual(request.activity_ids.user_id, self.official)
-        with self.assertRaises(AccessError):
-            request.with_user(self.expired_official).action_approve()
-        request.action_approve()
-        self.assertEqual(request.state, "approved")
-        self.assertEqual(len(request.activity_ids), 1)  # the "sign" activity
-        self.assertTrue(request.verification_url.endswith(request.verification_token))
-        self.assertGreaterEqual(len(request.verification_token), 43)  # 256 bits
-        with self.assertRaises(UserError):
+        with trap_audit(self.env) as trap:
+            request = self.make_request(approve=False)
+            self.assertEqual(request.state, "waiting_approval")
+            self.assertEqual(request.activity_ids.user_id, self.official)
+            with self.assertRaises(AccessError):
+                request.with_user(self.expired_official).action_approve()
             request.action_approve()
-        request.action_cancel()
-        self.assertEqual(request.state, "cancelled")
-        audit = self.env["sicantik.audit.event"].sudo()
-        actions = audit.search(
-            [("res_model", "=", request._name), ("res_id", "=", request.id)]
-        ).mapped("action")
-        self.assertIn("sign.request", actions)
-        self.assertIn("sign.approve", actions)
+            self.assertEqual(request.state, "approved")
+            self.assertEqual(len(request.activity_ids), 1)  # the "sign" activity
+            self.assertTrue(
+                request.verification_url.endswith(request.verification_token)
+            )
+            self.assertGreaterEqual(len(request.verification_token), 43)  # 256 bits
+            with self.assertRaises(UserError):
+                request.action_approve()
+            request.action_cancel()
+            self.assertEqual(request.state, "cancelled")
+        trap.assert_logged("sign.request", record=request)
+        trap.assert_logged("sign.approve", record=request)
 
     def test_officers_without_email_address(self):
         """Many officers have no e-mail address in Odoo: requesting, approving
@@ -48,7 +49,8 @@ class TestSigningFlow(BsreCase):
     def test_sign_one_document(self):
         request = self.make_request()
         original = b"".join(request.document_id.sudo()._stream())
-        wizard = self.sign(request)
+        with trap_audit(self.env) as trap:
+            wizard = self.sign(request)
         self.assertEqual(request.state, "signed", request.error_message)
         self.assertEqual(wizard.state, "done")
         self.assertEqual(wizard.line_ids.state, "signed")
@@ -73,12 +75,7 @@ class TestSigningFlow(BsreCase):
         self.assertEqual(
             call["documents"][0]["sha256_in"], hashlib.sha256(original).hexdigest()
         )
-        results = (
-            self.env["sicantik.audit.event"]
-            .sudo()
-            .search([("action", "=", "sign.result"), ("res_id", "=", request.id)])
-        )
-        self.assertTrue(results)
+        results = trap.assert_logged("sign.result", record=request)
         self.assertIn("sha256", results[0].details or "")
 
     def test_only_issue_certificates_reach_the_passphrase(self):

@@ -1,5 +1,5 @@
-"""Plain-Python core of sicantik_documents: S3 store, streaming encryption and
-the upload-folder scanner.
+"""Plain-Python core of sicantik_documents: S3 store, streaming encryption, the
+upload engine and the upload-folder scanner.
 
 Nothing here imports Odoo: these modules talk to the outside world (an S3
 server, the SICANTIK upload folder) and are tested against the real thing with

@@ -35,14 +35,11 @@ Design notes (the "why"):
   objects without any key; ``sha256`` is the hash of the document itself.
 """
 
-import concurrent.futures
 import contextlib
 import contextvars
-import hashlib
 import io
 import logging
 import os
-import threading
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -50,7 +47,7 @@ from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.sicantik_base.guards import guard
 
-from ..lib import crypto, store
+from ..lib import crypto, store, upload
 from . import services
 
 _logger = logging.getLogger(__name__)
@@ -114,28 +111,6 @@ def _internal_writes():
         yield
     finally:
         _INTERNAL.reset(token)
-
-
-def _put_encrypted(doc_store, keyring, key, metadata, fh, expected_sha256):
-    """Encrypt ``fh`` while streaming it to ``key``; return ``(PutResult, key_id)``.
-
-    The plaintext hash is only known once the last byte went out: an object
-    whose plaintext is not ``expected_sha256`` was never referenced and is
-    removed again before :class:`~..lib.store.IntegrityError` is raised.
-    """
-    reader = crypto.EncryptingReader(fh, keyring)
-    res = doc_store.put(
-        key,
-        reader,
-        content_type="application/octet-stream",
-        metadata=dict(metadata, **{"sicantik-key-id": reader.key_id}),
-    )
-    if reader.sha256 != expected_sha256:
-        doc_store.delete(key)
-        raise store.IntegrityError(
-            f"source changed: {reader.sha256} != {expected_sha256}"
-        )
-    return res, reader.key_id
 
 
 class SicantikDocument(models.Model):
@@ -433,165 +408,65 @@ class SicantikDocument(models.Model):
             }
         )
 
+    def _upload_item(self, opener):
+        """This pending version as an upload for :mod:`..lib.upload`."""
+        self.ensure_one()
+        key, metadata = self._object_target()
+        return upload.Upload(key, metadata, self.sha256, opener)
+
+    @api.model
+    def _upload_run(self, down=None):
+        """A run of uploads on the configured S3 and keyring."""
+        return upload.Run(services.get_store, services.get_keyring, down=down)
+
+    def _apply_outcome(self, outcome):
+        """Turn an upload outcome into this record's state; True when stored."""
+        self.ensure_one()
+        if outcome.status == upload.STORED:
+            self._mark_stored(outcome.result, outcome.key_id)
+            return True
+        if outcome.status == upload.PENDING:
+            self._postpone(outcome.error)
+        return False
+
     def _upload(self, opener, s3_state=None):
         """Stream the content to S3; return True when stored.
 
         Keeps the record ``pending_upload`` (with the error and the next
-        attempt) when S3 is unavailable or refuses the write; lets integrity
-        and source errors propagate (see :meth:`_create_version`).
+        attempt) when S3 is unavailable or refuses the write; raises source
+        errors (file changed, vanished, unreadable) for the caller (see
+        :meth:`_create_version`).  ``s3_state["down"]`` carries an outage
+        across the records of one batch.
         """
         self.ensure_one()
         s3_state = {} if s3_state is None else s3_state
-        if s3_state.get("down"):
-            self._postpone(s3_state["down"])
-            return False
-        key, metadata = self._object_target()
-        try:
-            doc_store = services.get_store()
-            keyring = services.get_keyring()
-            with opener() as fh:
-                res, key_id = _put_encrypted(
-                    doc_store, keyring, key, metadata, fh, self.sha256
-                )
-        except (store.IntegrityError, store.SourceError, FileNotFoundError):
-            raise
-        except store.ObjectExists:
-            try:
-                adopted = self._adopt_existing(key)
-            except (store.StoreError, crypto.CryptoError) as exc:
-                adopted, s3_state["down"] = None, str(exc)
-            if adopted is None:
-                # Not ours to overwrite (keys are immutable) and not a copy
-                # of this content: leave it to an administrator, and keep the
-                # retry cron going for every other document.
-                self._postpone(
-                    s3_state.get("down")
-                    or f"{key}: an object that is not this content is already "
-                    "stored under this key"
-                )
-                return False
-            res, key_id = adopted
-        except (store.StoreError, crypto.CryptoError) as exc:
-            s3_state["down"] = str(exc)
-            self._postpone(str(exc))
-            return False
-        self._mark_stored(res, key_id)
-        return True
+        run = self._upload_run(down=s3_state.get("down"))
+        outcome = upload.upload(run, self._upload_item(opener))
+        if run.down:
+            s3_state["down"] = run.down
+        if outcome.status == upload.SOURCE:
+            raise outcome.error
+        return self._apply_outcome(outcome)
 
     def _upload_parallel(self, openers, workers=4):
         """Encrypt and upload many pending versions at once.
 
-        Why threads: each object costs two round trips (the immutability
-        ``stat``, then the upload) during which the worker only waits; a few
-        concurrent uploads keep S3 busy.  Threads do S3 and file I/O only;
-        every ORM write happens here, in the calling thread, after they
+        Threads (in :func:`..lib.upload.upload_many`) do S3 and file I/O
+        only; every ORM write happens here, in the calling thread, after they
         finished.  Returns ``{doc: "stored" | "pending" | exception}`` where
         the exception is a source problem (file changed or vanished) that the
         caller turns into a quarantine entry.
         """
-        doc_store = services.get_store()
-        down = threading.Event()
-        jobs = {doc: (*doc._object_target(), opener) for doc, opener in openers.items()}
-        shas = {doc: doc.sha256 for doc in jobs}
-        try:
-            keyring = services.get_keyring()
-            keyring.current()
-        except crypto.CryptoError as exc:
-            # no usable key: every version waits, as when S3 is unreachable
-            for doc in jobs:
-                doc._postpone(str(exc))
-            return dict.fromkeys(jobs, "pending")
-
-        def put(doc):
-            key, metadata, opener = jobs[doc]
-            if down.is_set():
-                return None
-            try:
-                with opener() as fh:
-                    return _put_encrypted(
-                        doc_store, keyring, key, metadata, fh, shas[doc]
-                    )
-            except (store.IntegrityError, store.SourceError, OSError) as exc:
-                return exc
-            except store.ObjectExists as exc:
-                return exc
-            except (store.StoreError, crypto.CryptoError) as exc:
-                down.set()
-                return exc
-
-        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-            results = dict(zip(jobs, pool.map(put, jobs), strict=True))
-        outcome = {}
-        error = next(
-            (
-                str(res)
-                for res in results.values()
-                if isinstance(res, store.StoreError | crypto.CryptoError)
-                and not isinstance(res, store.ObjectExists | store.SourceError)
-                and not isinstance(res, store.IntegrityError)
-            ),
-            None,
-        )
-        for doc, res in results.items():
-            if isinstance(res, store.ObjectExists):
-                try:
-                    res = doc._adopt_existing(jobs[doc][0]) or res
-                except (store.StoreError, crypto.CryptoError) as exc:
-                    res = exc
-            if isinstance(res, tuple):
-                doc._mark_stored(*res)
-                outcome[doc] = "stored"
-            elif isinstance(res, store.IntegrityError | store.SourceError | OSError):
-                outcome[doc] = res
+        docs = list(openers)
+        items = [doc._upload_item(openers[doc]) for doc in docs]
+        outcomes = upload.upload_many(self._upload_run(), items, workers=workers)
+        result = {}
+        for doc, outcome in zip(docs, outcomes, strict=True):
+            if outcome.status == upload.SOURCE:
+                result[doc] = outcome.error
             else:
-                doc._postpone(error or str(res))
-                outcome[doc] = "pending"
-        return outcome
-
-    def _adopt_existing(self, key):
-        """An object already under our key: a crash between upload and commit.
-
-        The key holds this record's id, so only an earlier attempt for this
-        very record can have written it; adopt it when its content is this
-        version's.  Returns ``(PutResult, key_id)`` or ``None``.  An encrypted
-        object is decrypted on the way (with the key its metadata names, which
-        may predate a rotation): its plaintext must hash to this version.  A
-        plaintext object (an attempt made before every version was encrypted)
-        is adopted as it is when its bytes are this version.
-        """
-        doc_store = services.get_store()
-        info = doc_store.stat(key)
-        if info is None:
-            return None
-        key_id = info.metadata.get("sicantik-key-id")
-        if not key_id:
-            sha, size = doc_store.hash_object(key)
-            if sha != self.sha256:
-                return None
-            res = store.PutResult(key=key, size=size, sha256=sha, etag=None, parts=1)
-            return res, False
-        stored, plain, size = hashlib.sha256(), hashlib.sha256(), 0
-
-        def tee(chunks):
-            nonlocal size
-            for data in chunks:
-                stored.update(data)
-                size += len(data)
-                yield data
-
-        try:
-            for data in crypto.decrypt_chunks(
-                tee(doc_store.iter_chunks(key)), services.get_keyring()
-            ):
-                plain.update(data)
-        except crypto.CryptoError:
-            return None
-        if plain.hexdigest() != self.sha256:
-            return None
-        res = store.PutResult(
-            key=key, size=size, sha256=stored.hexdigest(), etag=None, parts=1
-        )
-        return res, key_id
+                result[doc] = "stored" if doc._apply_outcome(outcome) else "pending"
+        return result
 
     def _postpone(self, error):
         self.ensure_one()

@@ -22,6 +22,7 @@ from unittest.mock import patch
 
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.sicantik_audit.tests.common import audit_events
 from odoo.addons.sicantik_base.lib import settings
 
 from ..lib import crypto
@@ -233,14 +234,4 @@ class DocumentsCase(TransactionCase):
         return self.env["sicantik.document.import"]._import_cycle()
 
     def audit_events(self, action, record):
-        return (
-            self.env["sicantik.audit.event"]
-            .sudo()
-            .search(
-                [
-                    ("action", "=", action),
-                    ("res_model", "=", record._name),
-                    ("res_id", "=", record.id),
-                ]
-            )
-        )
+        return audit_events(self.env, action, record)

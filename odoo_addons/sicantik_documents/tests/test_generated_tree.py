@@ -2,10 +2,9 @@ import os
 import unittest
 from unittest.mock import patch
 
-import pymysql
-from sqlalchemy.engine import make_url
-
 from odoo.tests import TransactionCase, tagged
+
+from sandbox.sicantik.admin import connect
 
 from ..lib import crypto
 from ..lib.scanner import PDF_MAGIC
@@ -14,15 +13,7 @@ from .common import s3_configured
 
 def expected_files(url, database):
     """Rows of the generator's ``zz_sim_expected_file`` (path per permit)."""
-    parsed = make_url(url)
-    conn = pymysql.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 3306,
-        user=parsed.username or "root",
-        password=parsed.password or "",
-        database=database or parsed.database,
-        connect_timeout=10,
-    )
+    conn = connect(url, database=database, connect_timeout=10)
     with conn, conn.cursor() as cur:
         cur.execute(
             "SELECT tmpermohonan_id, relative_path, layout FROM zz_sim_expected_file"

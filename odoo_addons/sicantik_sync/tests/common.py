@@ -21,17 +21,13 @@ import zlib
 from pathlib import Path
 from unittest.mock import patch
 
-import pymysql
-from sqlalchemy.engine import make_url
-
 from odoo.tests import TransactionCase, new_test_user
+
+from sandbox.sicantik.admin import admin_sql, db_url
 
 from ..lib import source as source_lib
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-ADMIN_URL = os.environ.get(
-    "SICANTIK_MYSQL_ADMIN_URL", "mysql+pymysql://root@127.0.0.1:3306/"
-)
 
 
 def sandbox(*args):
@@ -47,13 +43,6 @@ def sandbox(*args):
     if proc.returncode:
         raise RuntimeError(f"sandbox {args[0]} failed: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def db_url(database, user=None, password=None):
-    url = make_url(ADMIN_URL).set(database=database)
-    if user:
-        url = url.set(username=user, password=password)
-    return url.render_as_string(hide_password=False)
 
 
 def configured_url(url):
@@ -130,28 +119,6 @@ class RogueServer:
 
     def close(self):
         self.sock.close()
-
-
-def admin_connect(database=None):
-    url = make_url(ADMIN_URL)
-    return pymysql.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 3306,
-        user=url.username or "root",
-        password=url.password or "",
-        database=database,
-        autocommit=True,
-    )
-
-
-def admin_sql(database, sql, params=None):
-    conn = admin_connect(database)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 class SicantikSourceCase(TransactionCase):
