@@ -2,7 +2,7 @@
     "name": "SICANTIK Companion — Officer",
     "summary": "Dashboard, SLA in working days with SICANTIK's holidays, expiry "
     "reminders (H-90/60/30) and Indonesian formatting for permit officers",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.0.2",
     "category": "Services/SICANTIK",
     "author": "SICANTIK Companion developers",
     "maintainers": ["sicantik-companion"],

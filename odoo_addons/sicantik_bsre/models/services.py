@@ -60,7 +60,7 @@ def get_client():
     with _lock:
         cached = _clients.get(key)
         if cached is None:
-            cached = _clients[key] = bsre_client.client_from_settings(settings.get)
+            cached = _clients[key] = bsre_client.client_from_settings(settings.SETTINGS)
         return cached
 
 
