@@ -61,7 +61,11 @@ class ResConfigSettings(models.TransientModel):
         origin = service_settings.SETTINGS.origin("timezone")
         if origin:
             # the deployment's zone wins over the one stored here (read-only)
-            origin = f"{service_settings.timezone()} — {origin}"
+            origin = self.env._(
+                "Set by the deployment: %(zone)s, from %(origin)s",
+                zone=service_settings.timezone(),
+                origin=origin,
+            )
         for record in self:
             record.sicantik_service_status = text
             record.sicantik_deployment_settings = deployment

@@ -93,7 +93,8 @@ class TestSettings(TransactionCase):
             form = self.env["res.config.settings"].create({})
             self.assertEqual(
                 form.sicantik_timezone_origin,
-                "Asia/Jayapura — environment (SICANTIK_TIMEZONE)",
+                "Set by the deployment: Asia/Jayapura, from environment "
+                "(SICANTIK_TIMEZONE)",
             )
             self.assertIn(
                 "sicantik_timezone = Asia/Jayapura  [environment (SICANTIK_TIMEZONE)]",
