@@ -98,7 +98,8 @@ class TestRevocationWithinOneSync(BsreCase, SicantikSourceCase):
             "sicantik_bsre.ir_cron_auto_request", raise_if_not_found=False
         ):
             # Stand in for the cron another version of this addon ships: an
-            # ir.cron record with that xmlid (its code does nothing here).
+            # ir.cron record with that xmlid (its code does nothing; the test
+            # transaction is never committed, so no cron worker sees it).
             cron = (
                 self.env["ir.cron"]
                 .sudo()
@@ -110,7 +111,9 @@ class TestRevocationWithinOneSync(BsreCase, SicantikSourceCase):
                         ),
                         "state": "code",
                         "code": "model",
-                        "active": False,
+                        # active: Odoo drops due triggers of inactive crons
+                        "interval_number": 1,
+                        "interval_type": "days",
                     }
                 )
             )
