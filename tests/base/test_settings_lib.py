@@ -17,11 +17,13 @@ def test_one_boolean_parser_everywhere():
     assert settings.parse_bool("", default=True) is True
     with pytest.raises(ValueError, match="s3_secure"):
         settings.parse_bool("ture", name="s3_secure")
-    # the dev stack and backup read flags with the same parser
-    conf = {"sicantik_s3_secure": "y"}
-    assert STACK.setting_flag(conf, "sicantik_s3_secure") is True
+    # the dev stack and backup read flags with the same parser (a key no
+    # harness sets in the environment, which would win over ``conf``)
+    key = "sicantik_pytest_only_flag"
+    assert STACK.setting_flag({key: "y"}, key) is True
+    assert STACK.setting_flag({key: "Off"}, key) is False
     with pytest.raises(ValueError):
-        STACK.setting_flag({"sicantik_s3_secure": "maybe"}, "sicantik_s3_secure")
+        STACK.setting_flag({key: "maybe"}, key)
 
 
 def test_environment_wins_and_origin_is_reported():

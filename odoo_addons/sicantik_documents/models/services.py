@@ -37,10 +37,10 @@ def get_keyring():
 
 def upload_root():
     """SICANTIK's upload folder, or ``None`` when unset or not mounted."""
-    root = settings.get("upload_root")
+    root = settings.get_path("upload_root")
     if not root:
         return None
-    root = os.path.abspath(os.path.expanduser(str(root)))
+    root = os.path.abspath(root)
     return root if os.path.isdir(root) else None
 
 
