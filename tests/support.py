@@ -7,6 +7,7 @@ the folder directly as a top-level package ``<addon>_lib`` instead.
 """
 
 import contextlib
+import importlib
 import importlib.util
 import shutil
 import sys
@@ -43,13 +44,11 @@ STACK = load_module("sicantik_stack_tools", REPO_ROOT / "tools" / "stack.py")
 
 
 def getter(values):
-    """A ``sicantik_base.lib.settings.get``-compatible accessor over a dict."""
-
-    def get(name, default=None):
-        value = values.get(name)
-        return default if value in (None, "") else value
-
-    return get
+    """sicantik_base's ``Settings`` over a dict (what the libs receive); it is
+    callable as ``get(name, default)`` too."""
+    load_lib("sicantik_base")
+    settings = importlib.import_module("sicantik_base_lib.settings")
+    return settings.Settings.from_mapping(values)
 
 
 def settings_of(env):

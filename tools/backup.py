@@ -75,14 +75,9 @@ def pg_env(conf):
 
 
 def s3_client(conf):
-    from minio import Minio
-
-    return Minio(
-        stack.setting(conf, "sicantik_s3_endpoint"),
-        access_key=stack.setting(conf, "sicantik_s3_access_key"),
-        secret_key=stack.setting(conf, "sicantik_s3_secret_key"),
-        secure=stack.setting_flag(conf, "sicantik_s3_secure"),
-    )
+    """The addons' S3 factory over odoo.conf and the environment; a whole
+    bucket is copied, so reads may take long."""
+    return stack.s3_client(stack.settings_of_conf(conf), read_timeout=300)
 
 
 def buckets(conf):

@@ -2,7 +2,7 @@
     "name": "SICANTIK Companion — Audit Trail",
     "summary": "Append-only, hash-chained audit trail with S3 anchors, "
     "verification and archiving retention",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.0.2",
     "category": "Services/SICANTIK",
     "author": "SICANTIK Companion developers",
     "maintainers": ["sicantik-companion"],

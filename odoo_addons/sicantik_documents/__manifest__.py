@@ -3,7 +3,7 @@
     "summary": "Permit PDFs imported from SICANTIK's upload folder into S3/MinIO: "
     "immutable versions, encryption at rest, quarantine, audited downloads "
     "and integrity checks",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.0.2",
     "category": "Services/SICANTIK",
     "author": "SICANTIK Companion developers",
     "maintainers": ["sicantik-companion"],

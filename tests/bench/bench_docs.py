@@ -86,14 +86,8 @@ def baseline(tree, env, workers=1):
     the import uses (``sicantik_doc_upload_workers``), so the import's own
     concurrency is not mistaken for a faster path.
     """
-    from minio import Minio
-
-    client = Minio(
-        env["SICANTIK_S3_ENDPOINT"],
-        access_key=env["SICANTIK_S3_ACCESS_KEY"],
-        secret_key=env["SICANTIK_S3_SECRET_KEY"],
-        secure=env.get("SICANTIK_S3_SECURE", "False").lower() in ("1", "true"),
-    )
+    stack = load_stack()
+    client = stack.s3_client(stack.base_lib("settings").Settings.from_environ(env))
     bucket = env["SICANTIK_S3_BUCKET"]
     if not client.bucket_exists(bucket):
         client.make_bucket(bucket)

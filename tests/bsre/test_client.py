@@ -21,6 +21,7 @@ from sicantik_bsre_lib.client import (
 )
 from sicantik_bsre_lib.offline_verify import verify_pdf
 from sicantik_bsre_lib.stamp import visible_image
+from support import getter
 
 from .conftest import ISSUE_NIK, PASSPHRASE, make_pdf
 
@@ -371,17 +372,17 @@ def test_client_from_settings():
         "bsre_ca_bundle": "/etc/ssl/bsre.pem",
         "bsre_timeout_sign": "90",
     }
-    client = client_from_settings(lambda name, default=None: values.get(name, default))
+    client = client_from_settings(getter(values))
     assert client.api_version == "v1"
     assert client.base_url == "https://esign.example.go.id"
     assert client._session.verify == "/etc/ssl/bsre.pem"
     assert client.timeouts.sign == 90 and client.timeouts.status == 30
     assert "secret" not in repr(client)
     values["bsre_verify_tls"] = "false"
-    assert client_from_settings(values.get)._session.verify is False
+    assert client_from_settings(getter(values))._session.verify is False
     values.pop("bsre_verify_tls")
     values.pop("bsre_ca_bundle")
-    assert client_from_settings(values.get)._session.verify is True
+    assert client_from_settings(getter(values))._session.verify is True
 
 
 def test_error_messages_are_indonesian_and_json_safe():

@@ -16,6 +16,7 @@ import sys
 import textwrap
 
 from sicantik_documents_lib import store
+from support import ADDONS
 
 from .conftest import LIB_DIR
 
@@ -24,17 +25,16 @@ SIZE = 128 * 1024 * 1024
 CHILD = textwrap.dedent(
     """
     import hashlib, importlib.util, json, os, resource, sys
-    spec = importlib.util.spec_from_file_location(
-        "lib", os.path.join(sys.argv[1], "__init__.py"),
-        submodule_search_locations=[sys.argv[1]])
-    lib = importlib.util.module_from_spec(spec)
-    sys.modules["lib"] = lib
-    spec.loader.exec_module(lib)
+    for name, folder in (("lib", sys.argv[1]), ("base_lib", sys.argv[5])):
+        spec = importlib.util.spec_from_file_location(
+            name, os.path.join(folder, "__init__.py"),
+            submodule_search_locations=[folder])
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
     from lib import crypto, store
+    from base_lib.settings import SETTINGS
     path, sha, pid = sys.argv[2], sys.argv[3], int(sys.argv[4])
-    get = lambda name, default=None: os.environ.get(
-        "SICANTIK_" + name.upper(), default)
-    st = store.DocumentStore.from_settings(get)
+    st = store.DocumentStore.from_settings(SETTINGS)
     st.ensure_bucket()
     ring = crypto.Keyring({"k": crypto.os.urandom(32)}, "k")
     peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
@@ -70,7 +70,16 @@ def test_128mb_upload_encrypt_download_in_bounded_memory(tmp_path, private_s3_en
         os.environ, **{"SICANTIK_" + k.upper(): v for k, v in private_s3_env.items()}
     )
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(LIB_DIR), str(path), sha, str(pid)],
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(LIB_DIR),
+            str(path),
+            sha,
+            str(pid),
+            str(ADDONS / "sicantik_base" / "lib"),
+        ],
         env=env,
         capture_output=True,
         text=True,

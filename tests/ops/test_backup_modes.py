@@ -27,14 +27,7 @@ BACKUP = REPO / "tools" / "backup.py"
 
 
 def _s3_client(conf):
-    from minio import Minio
-
-    return Minio(
-        os.environ["SICANTIK_S3_ENDPOINT"],
-        access_key=os.environ["SICANTIK_S3_ACCESS_KEY"],
-        secret_key=os.environ["SICANTIK_S3_SECRET_KEY"],
-        secure=stack.setting_flag(conf, "sicantik_s3_secure"),
-    )
+    return stack.s3_client(stack.settings_of_conf(conf))
 
 
 def _modes(root):

@@ -157,14 +157,7 @@ def test_backup_destroy_restore(tmp_path):
 
     client = None
     try:
-        from minio import Minio
-
-        client = Minio(
-            os.environ["SICANTIK_S3_ENDPOINT"],
-            access_key=os.environ["SICANTIK_S3_ACCESS_KEY"],
-            secret_key=os.environ["SICANTIK_S3_SECRET_KEY"],
-            secure=False,
-        )
+        client = stack.s3_client(stack.settings_of_conf(conf))
         client.make_bucket(bucket)
 
         # 1. A source database with real content. `createdb -T` refuses a

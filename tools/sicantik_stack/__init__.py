@@ -41,6 +41,9 @@ from .base import (
     read_conf,
     setting,
     setting_flag,
+    base_lib,
+    settings_of_conf,
+    s3_client,
     local_secret,
     free_port,
     port_open,
@@ -95,6 +98,9 @@ from .cli import (
 )
 
 __all__ = [
+    "base_lib",
+    "settings_of_conf",
+    "s3_client",
     "ADDONS",
     "BsreSandbox",
     "CONF",

@@ -37,22 +37,68 @@ def read_conf(path=None):
     return dict(parser["options"])
 
 
+def base_lib(module):
+    """A module of sicantik_base's plain-Python ``lib`` (``settings``, ``s3``).
+
+    Loaded from its folder as the package ``sicantik_base_lib`` (as the pytest
+    suites do), so tools share the addons' one settings parser and S3 factory
+    without importing Odoo.  In the image the addons live in
+    ``SICANTIK_ADDONS_PATH`` rather than beside this file.
+    """
+    import importlib
+    import importlib.util
+
+    if "sicantik_base_lib" not in sys.modules:
+        folders = [ADDONS] + [
+            Path(p) for p in os.environ.get("SICANTIK_ADDONS_PATH", "").split(",") if p
+        ]
+        lib = next(
+            (
+                f / "sicantik_base" / "lib"
+                for f in folders
+                if (f / "sicantik_base").is_dir()
+            ),
+            None,
+        )
+        if lib is None:
+            die("sicantik_base not found (set SICANTIK_ADDONS_PATH)")
+        spec = importlib.util.spec_from_file_location(
+            "sicantik_base_lib",
+            lib / "__init__.py",
+            submodule_search_locations=[str(lib)],
+        )
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["sicantik_base_lib"] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"sicantik_base_lib.{module}")
+
+
+def settings_of_conf(conf):
+    """The addons' ``Settings`` over this process's environment and ``conf``
+    (the ``[options]`` of odoo.conf): environment first, as in Odoo."""
+    return base_lib("settings").Settings(environ=os.environ, conf=conf)
+
+
 def setting(conf, key, default=None):
-    """Same precedence as sicantik_base.lib.settings: env, then odoo.conf."""
-    env_value = os.environ.get(key.upper())
-    if env_value:
-        return env_value
-    return conf.get(key, default)
+    """Same precedence as sicantik_base.lib.settings: env, then odoo.conf.
+
+    ``sicantik_*`` keys are read by sicantik_base's reader; Odoo's own keys
+    (``http_port``) by the same rule: ``HTTP_PORT``, then odoo.conf.
+    """
+    if key.startswith("sicantik_"):
+        return settings_of_conf(conf).get(key, default)
+    return os.environ.get(key.upper()) or conf.get(key, default)
 
 
 def setting_flag(conf, key):
-    """A yes/no setting (``True``, ``1``, ``yes``, ``on``), read as :func:`setting`."""
-    return str(setting(conf, key, "False")).strip().lower() in (
-        "1",
-        "true",
-        "yes",
-        "on",
-    )
+    """A yes/no setting, parsed by sicantik_base's one boolean parser."""
+    return settings_of_conf(conf).bool(key, False)
+
+
+def s3_client(settings, **transport):
+    """An S3 client from sicantik_base's one factory, for ``settings``
+    (a ``Settings``)."""
+    return base_lib("s3").client_from_settings(settings, **transport)
 
 
 def local_secret(name, size):

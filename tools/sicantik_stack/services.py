@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from .base import ROOT, Proc, die, free_port, port_open, venv_bin
+from .base import ROOT, Proc, base_lib, die, free_port, port_open, s3_client, venv_bin
 
 
 # --------------------------------------------------------------------------- S3
@@ -87,17 +87,8 @@ class S3Server:
         die(f"S3 server not ready after {timeout}s: {last}\n{self.proc.tail()}")
 
     def client(self):
-        from minio import Minio
-        from urllib3 import PoolManager, Retry
-
-        http = PoolManager(retries=Retry(total=0), timeout=5)
-        return Minio(
-            self.endpoint,
-            access_key=self.access_key,
-            secret_key=self.secret_key,
-            secure=False,
-            http_client=http,
-        )
+        settings = base_lib("settings").Settings.from_environ(self.env())
+        return s3_client(settings, connect_timeout=5, read_timeout=5, retries=0)
 
     def stop(self):
         if self.proc:

@@ -15,7 +15,8 @@ report say so.
 Archives are gzip'ed JSON lines, one event per line with its ``prev_hash`` and
 ``hash``, written by the retention job before rows leave PostgreSQL.
 
-Nothing here imports Odoo; the store takes its settings as arguments.
+Nothing here imports Odoo; the store receives sicantik_base's settings object,
+whose S3 factory builds the client.
 """
 
 import gzip
@@ -30,39 +31,13 @@ from . import chain
 ANCHOR_TYPE = "sicantik-audit-anchor"
 
 
-def _client(endpoint, access_key, secret_key, secure, timeout=10):
-    from minio import Minio
-    from urllib3 import PoolManager, Retry
-
-    http = PoolManager(
-        retries=Retry(total=2, backoff_factor=0.2, status_forcelist=(502, 503, 504)),
-        timeout=timeout,
-    )
-    return Minio(
-        endpoint,
-        access_key=access_key,
-        secret_key=secret_key,
-        secure=secure,
-        http_client=http,
-    )
-
-
 class AnchorStore:
     """S3 objects of one database's audit trail, under ``prefix``."""
 
-    def __init__(
-        self,
-        endpoint,
-        access_key,
-        secret_key,
-        bucket,
-        secure=False,
-        prefix="audit",
-        object_lock=False,
-    ):
-        if not (endpoint and access_key and secret_key and bucket):
+    def __init__(self, client, bucket, prefix="audit", object_lock=False):
+        if not bucket:
             raise ValueError("S3 endpoint, keys and bucket are required")
-        self.client = _client(endpoint, access_key, secret_key, secure)
+        self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.object_lock = object_lock
@@ -70,21 +45,14 @@ class AnchorStore:
         self._bucket_checked = False
 
     @classmethod
-    def from_settings(cls, get, prefix):
-        """Build from a ``get(name)`` accessor (``sicantik_base.lib.settings``)."""
-
-        def flag(name):
-            return str(get(name) or "").strip().lower() in ("1", "true", "yes", "on")
-
-        return cls(
-            get("s3_endpoint"),
-            get("s3_access_key"),
-            get("s3_secret_key"),
-            get("s3_bucket"),
-            secure=flag("s3_secure"),
-            prefix=prefix,
-            object_lock=flag("s3_object_lock"),
+    def from_settings(cls, settings, prefix, timeout=10):
+        """Build from sicantik_base's ``Settings``: the client comes from its
+        one S3 factory (two retries of a 5xx: an anchor is small and daily)."""
+        config = settings.s3()
+        client = settings.s3_client(
+            connect_timeout=timeout, read_timeout=timeout, retries=2
         )
+        return cls(client, config.bucket, prefix=prefix, object_lock=config.object_lock)
 
     def key(self, *parts):
         return "/".join((self.prefix, *parts))

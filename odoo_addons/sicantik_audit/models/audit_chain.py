@@ -102,7 +102,7 @@ class SicantikAuditEvent(models.Model):
         prefix = "{}/{}".format(
             settings.get("audit_s3_prefix", "sicantik-audit"), self._audit_namespace()
         )
-        return anchor_store.AnchorStore.from_settings(settings.get, prefix)
+        return anchor_store.AnchorStore.from_settings(settings.SETTINGS, prefix)
 
     # -------------------------------------------------------------- verify
     @api.model
@@ -291,13 +291,14 @@ class SicantikAuditEvent(models.Model):
         ``audit_anchor_grace_hours`` (48) with no anchor in the namespace mean
         the namespace was changed, the folder emptied, or anchoring stopped.
         """
-        grace = float(settings.get("audit_anchor_grace_hours") or 48)
+        grace = settings.get_seconds("audit_anchor_grace_hours", 48 * 3600, unit="h")
+        hours = grace / 3600
         cr = self.env.cr
         cr.execute(
             "SELECT 1 FROM sicantik_audit_event WHERE sequence IS NOT NULL"
             " AND event_time < (clock_timestamp() AT TIME ZONE 'UTC') - make_interval("
             "secs => %s) LIMIT 1",
-            [grace * 3600],
+            [grace],
         )
         old_event = cr.fetchone()
         if not old_event:
@@ -305,7 +306,7 @@ class SicantikAuditEvent(models.Model):
             old_event = cr.fetchone()
         if old_event:
             return (
-                f"no anchor found in S3 for events older than {grace:g} hours "
+                f"no anchor found in S3 for events older than {hours:g} hours "
                 "(namespace changed, folder emptied, or anchoring stopped)"
             )
         return None
@@ -476,7 +477,7 @@ class SicantikAuditEvent(models.Model):
         info = store.put_anchor(
             payload,
             hmac_key=key_secret,
-            retain_days=settings.get("audit_lock_days", 3650),
+            retain_days=settings.get_int("audit_lock_days", 3650),
         )
         info.update(sequence=seq, hash=digest)
         self.log(
@@ -541,7 +542,7 @@ class SicantikAuditEvent(models.Model):
             )
         name = f"{start_seq + 1:012d}-{upto:012d}.jsonl.gz"
         info = store.put_archive(
-            name, rows, retain_days=settings.get("audit_lock_days", 3650)
+            name, rows, retain_days=settings.get_int("audit_lock_days", 3650)
         )
         # Read it back before deleting anything: the rows leave PostgreSQL only
         # once S3 demonstrably holds an archive that verifies.
@@ -636,7 +637,7 @@ class SicantikAuditEvent(models.Model):
             )
         start_seq, start_hash = self._audit_verify_start()
         rows = list(self._audit_iter_rows(start_seq))
-        retain = settings.get("audit_lock_days", 3650)
+        retain = settings.get_int("audit_lock_days", 3650)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         head = rows[-1][0] if rows else start_seq
         try:

@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from odoo.addons.sicantik_base.lib import settings
+from odoo.addons.sicantik_base.lib import s3, settings
 
 #: An event still unsealed after this long means sealing is not happening
 #: (post-commit seals failing and the seal cron not running).
@@ -8,7 +8,12 @@ PENDING_ALERT_SECONDS = 600
 
 
 class SicantikHealth(models.AbstractModel):
-    """Audit sealing lag in ``/sicantik/health`` and ``/sicantik/metrics``.
+    """S3 and the audit sealing lag in ``/sicantik/health`` and
+    ``/sicantik/metrics``.
+
+    The S3 check lives here because the audit trail is the first addon that
+    writes to the bucket (anchors, archives); sicantik_documents, which keeps
+    the permit files in the same bucket, depends on this addon.
 
     Events are sealed right after their commit; one that stays pending for
     minutes is the symptom of a broken seal path, which an operator must see
@@ -18,8 +23,16 @@ class SicantikHealth(models.AbstractModel):
     _inherit = "sicantik.health"
 
     @api.model
+    def _health_settings(self):
+        return super()._health_settings() + list(s3.REQUIRED) + ["s3_secure"]
+
+    @api.model
     def _health_checks(self):
         checks = super()._health_checks()
+        configured = settings.get("s3_endpoint") and settings.get("s3_bucket")
+        checks["s3"] = self._health_probe(
+            configured, lambda: s3.bucket_ready(settings.SETTINGS.s3())
+        )
         pending = self.env["sicantik.audit.event"].sudo()._audit_pending()
         checks["audit_chain"] = {
             "ok": pending["pending_oldest"] <= PENDING_ALERT_SECONDS,

@@ -11,7 +11,6 @@ import ipaddress
 import json
 import threading
 import time
-from urllib.parse import unquote, urlsplit
 
 TIMEOUT = 3
 
@@ -34,89 +33,44 @@ def _error(exc):
     return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
 
 
-def check_mysql(url, timeout=TIMEOUT):
-    """Connect with the sync's credentials; report whether they can write.
+def probe(func):
+    """Run one check ``func() -> (ok, detail)`` and time it.
 
-    The companion must only ever read SICANTIK: a user with write privileges is
-    reported as a failure even though the database answers.
+    Each addon's check (MySQL in sicantik_sync, S3 in sicantik_audit, BSrE in
+    sicantik_bsre) is a small function of its own; this wrapper gives them the
+    same shape and turns any exception into a failure whose detail is the
+    exception's first line, never a traceback.
     """
-    import pymysql
-
     started = time.monotonic()
-    parts = urlsplit(url)
     try:
-        conn = pymysql.connect(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 3306,
-            user=unquote(parts.username or ""),
-            password=unquote(parts.password or ""),
-            database=parts.path.lstrip("/") or None,
-            connect_timeout=timeout,
-            read_timeout=timeout,
-        )
+        ok, detail = func()
     except Exception as exc:
         return _result(False, _error(exc), started)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SHOW GRANTS FOR CURRENT_USER()")
-            grants = " ".join(row[0].upper() for row in cur.fetchall())
-    finally:
-        conn.close()
-    writable = any(
-        word in grants
-        for word in ("ALL PRIVILEGES", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER")
-    )
-    if writable:
-        return _result(False, "connected, but the user can write", started)
-    return _result(True, "connected, read-only user", started)
-
-
-def check_s3(endpoint, access_key, secret_key, bucket, secure=False, timeout=TIMEOUT):
-    from minio import Minio
-    from urllib3 import PoolManager, Retry, Timeout
-
-    started = time.monotonic()
-    http = PoolManager(
-        retries=Retry(total=0), timeout=Timeout(connect=timeout, read=timeout)
-    )
-    try:
-        client = Minio(
-            endpoint,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=secure,
-            http_client=http,
-        )
-        exists = client.bucket_exists(bucket)
-    except Exception as exc:
-        return _result(False, _error(exc), started)
-    return _result(exists, "bucket ready" if exists else "bucket missing", started)
+    return _result(ok, detail, started)
 
 
 def check_redis(url, timeout=TIMEOUT):
-    import redis
+    def ping():
+        import redis
 
-    started = time.monotonic()
-    try:
-        client = redis.Redis.from_url(
+        redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
-        client.ping()
-    except Exception as exc:
-        return _result(False, _error(exc), started)
-    return _result(True, "pong", started)
+        ).ping()
+        return True, "pong"
+
+    return probe(ping)
 
 
 def check_http(url, timeout=TIMEOUT, verify=True):
     """Any HTTP answer below 500 means the server is there (auth is not checked)."""
-    import requests
 
-    started = time.monotonic()
-    try:
+    def get():
+        import requests
+
         response = requests.get(url, timeout=timeout, verify=verify)
-    except Exception as exc:
-        return _result(False, _error(exc), started)
-    return _result(response.status_code < 500, f"HTTP {response.status_code}", started)
+        return response.status_code < 500, f"HTTP {response.status_code}"
+
+    return probe(get)
 
 
 def prometheus_text(metrics):

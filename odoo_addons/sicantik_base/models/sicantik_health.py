@@ -4,29 +4,22 @@ from ..guards import guard
 from ..lib import health, settings
 from ..lib.redis_client import get_redis
 
-#: The settings the probes read: a change of any of them starts a new round.
-PROBED_SETTINGS = (
-    "mysql_url",
-    "s3_endpoint",
-    "s3_access_key",
-    "s3_secret_key",
-    "s3_bucket",
-    "s3_secure",
-    "redis_url",
-    "bsre_url",
-    "bsre_verify_tls",
-)
-
 #: One per worker process; shared with the other workers through Redis.
 _REPORT_CACHE = health.ReportCache()
 
 
 class SicantikHealth(models.AbstractModel):
-    """Health and metrics of the whole product, extended by each addon.
+    """The registry of health checks and metrics; each addon registers its own.
 
-    Addons add their own figures by overriding ``_health_checks`` (e.g. the sync
-    lag) and ``_metrics`` (e.g. quarantined rows) and calling ``super()``; the
-    controllers ``/sicantik/health`` and ``/sicantik/metrics`` only render.
+    sicantik_base owns the endpoints (``/sicantik/health``, ``/sicantik/metrics``),
+    the cache and the checks of what it uses itself (PostgreSQL, Redis).  Every
+    other addon adds the checks of the services *it* uses by overriding
+    ``_health_checks`` (sicantik_sync: SICANTIK MySQL and the sync lag;
+    sicantik_audit: S3; sicantik_bsre: BSrE), the settings those checks read by
+    overriding ``_health_settings`` (a change of one starts a new probe round),
+    and its figures by overriding ``_metrics`` — always calling ``super()``.
+    A check is ``{"ok": bool|None, "detail": str, ...}``; :meth:`_health_probe`
+    runs a service check with the same shape and error handling everywhere.
 
     The two public methods stay callable over RPC for administrators (a
     support session may want the live figures) and are guarded; the anonymous
@@ -38,6 +31,19 @@ class SicantikHealth(models.AbstractModel):
     _description = "SICANTIK health checks"
 
     @api.model
+    def _health_settings(self):
+        """Names of the settings the checks read (extended by each addon)."""
+        return ["redis_url"]
+
+    @api.model
+    def _health_probe(self, configured, func):
+        """A service check: ``func() -> (ok, detail)`` when ``configured``,
+        else ``ok: None`` (shown, but does not make the product unhealthy)."""
+        if not configured:
+            return {"ok": None, "detail": "not configured"}
+        return health.probe(func)
+
+    @api.model
     def _health_checks(self):
         """Return ``{name: {"ok": bool|None, "detail": str, ...}}``.
 
@@ -46,25 +52,10 @@ class SicantikHealth(models.AbstractModel):
         """
         self.env.cr.execute("SELECT 1")
         checks = {"postgresql": {"ok": True, "detail": "connected"}}
-        get = settings.get
-        if get("mysql_url"):
-            checks["sicantik_mysql"] = health.check_mysql(get("mysql_url"))
-        if get("s3_endpoint") and get("s3_bucket"):
-            checks["s3"] = health.check_s3(
-                get("s3_endpoint"),
-                get("s3_access_key"),
-                get("s3_secret_key"),
-                get("s3_bucket"),
-                secure=settings.get_bool("s3_secure", False),
-            )
-        if get("redis_url"):
-            checks["redis"] = health.check_redis(get("redis_url"))
-        if get("bsre_url"):
-            checks["bsre"] = health.check_http(
-                get("bsre_url"), verify=settings.get_bool("bsre_verify_tls", True)
-            )
-        for name in ("sicantik_mysql", "s3", "redis", "bsre"):
-            checks.setdefault(name, {"ok": None, "detail": "not configured"})
+        url = settings.get("redis_url")
+        checks["redis"] = (
+            health.check_redis(url) if url else {"ok": None, "detail": "not configured"}
+        )
         return checks
 
     @api.model
@@ -88,10 +79,11 @@ class SicantikHealth(models.AbstractModel):
         workers, see :class:`~..lib.health.ReportCache`.
         """
         ttl = max(
-            1, settings.get_int("health_cache_seconds", health.DEFAULT_CACHE_SECONDS)
+            1,
+            settings.get_seconds("health_cache_seconds", health.DEFAULT_CACHE_SECONDS),
         )
         fingerprint = health.config_fingerprint(
-            {name: settings.get(name) for name in PROBED_SETTINGS}
+            {name: settings.get(name) for name in sorted(set(self._health_settings()))}
         )
         key = f"{self.env.cr.dbname}:{fingerprint}"
         try:

@@ -78,3 +78,34 @@ class TestSettings(TransactionCase):
             settings.redact_url(env["SICANTIK_MYSQL_URL"]),
             "mysql+pymysql://ro:***@db.example/sicantik",
         )
+
+    def test_time_zone_has_one_source(self):
+        """The Settings screen's zone applies everywhere unless the deployment
+        sets ``sicantik_timezone``; then the screen says so and where from."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(settings.TIMEZONE_PARAM, "Asia/Makassar")
+        with patch.dict(os.environ, {"SICANTIK_TIMEZONE": ""}):
+            self.assertEqual(settings.timezone(self.env), "Asia/Makassar")
+            form = self.env["res.config.settings"].create({})
+            self.assertFalse(form.sicantik_timezone_origin)
+        with patch.dict(os.environ, {"SICANTIK_TIMEZONE": "Asia/Jayapura"}):
+            self.assertEqual(settings.timezone(self.env), "Asia/Jayapura")
+            form = self.env["res.config.settings"].create({})
+            self.assertEqual(
+                form.sicantik_timezone_origin,
+                "Set by the deployment: Asia/Jayapura, from environment "
+                "(SICANTIK_TIMEZONE)",
+            )
+            self.assertIn(
+                "sicantik_timezone = Asia/Jayapura  [environment (SICANTIK_TIMEZONE)]",
+                form.sicantik_deployment_settings,
+            )
+
+    def test_deployment_settings_never_show_secrets(self):
+        secret = "s3cr3t-from-environment"
+        with patch.dict(os.environ, {"SICANTIK_S3_SECRET_KEY": secret}):
+            form = self.env["res.config.settings"].create({})
+            self.assertIn(
+                "sicantik_s3_secret_key = (set)", form.sicantik_deployment_settings
+            )
+            self.assertNotIn(secret, form.sicantik_deployment_settings)

@@ -272,10 +272,7 @@ class SicantikVerifyController(http.Controller):
         }
 
     def _page_values(self, env, data, check=None):
-        tz_name = (
-            env["ir.config_parameter"].get_param("sicantik_base.source_timezone")
-            or "Asia/Jakarta"
-        )
+        tz_name = settings.timezone(env)
         office = (
             env["ir.config_parameter"].get_param("sicantik_base.office_name")
             or "DPMPTSP"

@@ -825,40 +825,34 @@ __all__ = [
 ]
 
 
-def _truthy(value, default):
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in {"1", "true", "yes", "on", "y", "t"}
+def client_from_settings(settings, **overrides):
+    """Build a client from sicantik_base's ``Settings`` object.
 
-
-def client_from_settings(get, **overrides):
-    """Build a client from a settings getter ``get(name, default=None)``.
-
-    The getter is ``sicantik_base.lib.settings.get`` in Odoo (environment
+    In Odoo that is ``sicantik_base.lib.settings.SETTINGS`` (environment
     ``SICANTIK_BSRE_*`` over ``odoo.conf`` ``sicantik_bsre_*``); taking it as an
     argument keeps this package free of Odoo imports.  TLS verification stays on
     unless ``bsre_verify_tls`` is explicitly false; ``bsre_ca_bundle`` replaces
     the system CA store.
     """
-    url = get("bsre_url")
+    url = settings.url("bsre_url")
     if not url:
         raise ValueError("sicantik_bsre_url is not configured")
-    verify = _truthy(get("bsre_verify_tls"), True)
-    if verify and get("bsre_ca_bundle"):
-        verify = get("bsre_ca_bundle")
+    verify = settings.bool("bsre_verify_tls", True)
+    if verify and settings.get("bsre_ca_bundle"):
+        verify = settings.get("bsre_ca_bundle")
     defaults = Timeouts()
     timeouts = Timeouts(
-        connect=float(get("bsre_timeout_connect") or defaults.connect),
-        status=float(get("bsre_timeout_status") or defaults.status),
-        sign=float(get("bsre_timeout_sign") or defaults.sign),
-        verify=float(get("bsre_timeout_verify") or defaults.verify),
+        connect=settings.seconds("bsre_timeout_connect", defaults.connect),
+        status=settings.seconds("bsre_timeout_status", defaults.status),
+        sign=settings.seconds("bsre_timeout_sign", defaults.sign),
+        verify=settings.seconds("bsre_timeout_verify", defaults.verify),
     )
     kwargs = {
-        "api_version": (get("bsre_api_version") or "v2").strip().lower(),
+        "api_version": str(settings.get("bsre_api_version") or "v2").strip().lower(),
         "timeouts": timeouts,
         "verify": verify,
     }
     kwargs.update(overrides)
-    return BsreClient(url, get("bsre_user"), get("bsre_password"), **kwargs)
+    return BsreClient(
+        url, settings.get("bsre_user"), settings.get("bsre_password"), **kwargs
+    )

@@ -60,7 +60,7 @@ def get_client():
     with _lock:
         cached = _clients.get(key)
         if cached is None:
-            cached = _clients[key] = bsre_client.client_from_settings(settings.get)
+            cached = _clients[key] = bsre_client.client_from_settings(settings.SETTINGS)
         return cached
 
 
@@ -78,7 +78,7 @@ def int_param(env, name):
 
 def public_base_url(env):
     """Base URL printed in QR codes; falls back to Odoo's ``web.base.url``."""
-    url = settings.get("public_base_url") or env[
+    url = settings.get_url("public_base_url") or env[
         "ir.config_parameter"
     ].sudo().get_param("web.base.url")
     return (url or "").rstrip("/")

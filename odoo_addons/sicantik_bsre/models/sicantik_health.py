@@ -1,14 +1,31 @@
 from odoo import api, models
 
+from odoo.addons.sicantik_base.lib import health, settings
 from odoo.addons.sicantik_base.lib.redis_client import get_redis
 
 from ..lib import ratelimit
 
 
 class SicantikHealth(models.AbstractModel):
-    """Signature and verification figures for ``/sicantik/metrics``."""
+    """The BSrE service for ``/sicantik/health``; signature and verification
+    figures for ``/sicantik/metrics``."""
 
     _inherit = "sicantik.health"
+
+    @api.model
+    def _health_settings(self):
+        return super()._health_settings() + ["bsre_url", "bsre_verify_tls"]
+
+    @api.model
+    def _health_checks(self):
+        checks = super()._health_checks()
+        url = settings.get_url("bsre_url")
+        if url:
+            verify = settings.get_bool("bsre_verify_tls", True)
+            checks["bsre"] = health.check_http(url, verify=verify)
+        else:
+            checks["bsre"] = {"ok": None, "detail": "not configured"}
+        return checks
 
     @api.model
     def _metrics(self):

@@ -588,7 +588,7 @@ class SicantikSignatureRequest(models.Model):
 
     @api.model
     def _stale_after(self):
-        timeout = settings.get_float("bsre_timeout_sign", 120.0)
+        timeout = settings.get_seconds("bsre_timeout_sign", 120.0)
         return timedelta(seconds=timeout) + STALE_MARGIN
 
     @api.model
@@ -850,6 +850,19 @@ class SicantikSignatureRequest(models.Model):
             return False
         return True
 
+    def _sicantik_after_signature_published(self):
+        """Extension point: this request is signed, its signed version stored
+        and its public summary published (``/verify/<token>`` answers).
+
+        Called once per signed request, in the transaction that records the
+        signature (from signing, reconciliation or a resumed batch).
+        Followers override it, call ``super()`` and only *trigger* their cron
+        (``cron._trigger()``): a batch signs dozens of requests in a row and
+        must not wait for notifications or reports.
+        """
+        self.ensure_one()
+        return None
+
     def _store_signed(self, data, id_dokumen=None, warning=None, original=None):
         """Signed bytes → new encrypted document version + public summary.
 
@@ -893,6 +906,7 @@ class SicantikSignatureRequest(models.Model):
             }
         )
         self.env["sicantik.verification"].sudo()._publish(self, digest)
+        self._sicantik_after_signature_published()
         self._close_activities(_("Signed"))
         body = _("Signed with BSrE. SHA-256: %(sha)s", sha=digest)
         if warning:

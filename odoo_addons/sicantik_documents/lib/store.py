@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import urllib3
-from minio import Minio
 from minio.deleteobjects import DeleteObject
 from minio.error import InvalidResponseError, S3Error, ServerError
 
@@ -87,51 +86,39 @@ class SourceError(StoreError):
     """The local source (a file in the upload folder) could not be read."""
 
 
-def _flag(value):
-    return str(value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
 @dataclass(frozen=True)
 class StoreConfig:
-    """Where and how to reach the bucket; secrets come from the deployment."""
+    """The bucket (``s3``: sicantik_base's ``S3Config``) and the transport
+    policy of document transfers; secrets come from the deployment."""
 
-    endpoint: str
-    access_key: str
-    secret_key: str
-    bucket: str
-    secure: bool = False
-    region: str | None = None
+    s3: object
     part_size: int = DEFAULT_PART_SIZE
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
     retries: int = 1
-    #: Create the bucket with S3 Object Lock (MinIO, SeaweedFS, AWS): it can
-    #: only be enabled at creation, and the audit anchors need it.
-    object_lock: bool = False
+
+    @property
+    def bucket(self):
+        return self.s3.bucket
+
+    @property
+    def endpoint(self):
+        return self.s3.endpoint
+
+    @property
+    def object_lock(self):
+        return self.s3.object_lock
 
     @classmethod
-    def from_settings(cls, get):
-        """Build from a ``get(name, default)`` accessor (``SICANTIK_S3_*``)."""
-        missing = [
-            name
-            for name in ("s3_endpoint", "s3_access_key", "s3_secret_key", "s3_bucket")
-            if not get(name, None)
-        ]
-        if missing:
-            raise StoreError(
-                "S3 is not configured: missing "
-                + ", ".join("sicantik_" + name for name in missing)
-            )
-        part_mb = int(get("s3_part_size_mb", 0) or 0)
+    def from_settings(cls, settings):
+        """Build from sicantik_base's ``Settings`` (``SICANTIK_S3_*``)."""
+        try:
+            s3 = settings.s3()
+        except ValueError as exc:  # a required setting is missing
+            raise StoreError(str(exc)) from exc
+        part_mb = settings.int("s3_part_size_mb", 0)
         return cls(
-            endpoint=get("s3_endpoint"),
-            access_key=get("s3_access_key"),
-            secret_key=get("s3_secret_key"),
-            bucket=get("s3_bucket"),
-            secure=_flag(get("s3_secure", "False")),
-            object_lock=_flag(get("s3_object_lock", "False")),
-            region=get("s3_region", None) or None,
-            part_size=part_mb * 1024 * 1024 if part_mb else DEFAULT_PART_SIZE,
+            s3=s3, part_size=part_mb * 1024 * 1024 if part_mb else DEFAULT_PART_SIZE
         )
 
 
@@ -289,36 +276,24 @@ class DocumentStore:
     holds no state but the connection pool.
     """
 
-    def __init__(self, config, client=None):
+    def __init__(self, config, client):
         self.config = config
         self.bucket = config.bucket
         self.part_size = config.part_size
-        if client is None:
-            http = urllib3.PoolManager(
-                timeout=urllib3.Timeout(
-                    connect=config.connect_timeout, read=config.read_timeout
-                ),
-                maxsize=10,
-                retries=urllib3.Retry(
-                    total=config.retries,
-                    backoff_factor=0.2,
-                    status_forcelist=[500, 502, 503, 504],
-                ),
-            )
-            client = Minio(
-                config.endpoint,
-                access_key=config.access_key,
-                secret_key=config.secret_key,
-                secure=config.secure,
-                region=config.region,
-                http_client=http,
-            )
         self.client = client
         self._bucket_checked = False
 
     @classmethod
-    def from_settings(cls, get):
-        return cls(StoreConfig.from_settings(get))
+    def from_settings(cls, settings, config=None):
+        """A store whose client comes from sicantik_base's one S3 factory
+        (``settings.s3_client``), with the transfers' timeouts and retries."""
+        config = config or StoreConfig.from_settings(settings)
+        client = settings.s3_client(
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+            retries=config.retries,
+        )
+        return cls(config, client)
 
     # ------------------------------------------------------------ plumbing
     def _call(self, what, func, *args, **kwargs):

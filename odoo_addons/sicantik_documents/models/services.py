@@ -21,24 +21,26 @@ _stores = {}
 
 def get_store():
     """The :class:`~..lib.store.DocumentStore` for the current settings."""
-    config = store.StoreConfig.from_settings(settings.get)
+    config = store.StoreConfig.from_settings(settings.SETTINGS)
     with _lock:
         cached = _stores.get(config)
         if cached is None:
-            cached = _stores[config] = store.DocumentStore(config)
+            cached = _stores[config] = store.DocumentStore.from_settings(
+                settings.SETTINGS, config
+            )
         return cached
 
 
 def get_keyring():
-    return crypto.Keyring.from_settings(settings.get)
+    return crypto.Keyring.from_settings(settings.SETTINGS)
 
 
 def upload_root():
     """SICANTIK's upload folder, or ``None`` when unset or not mounted."""
-    root = settings.get("upload_root")
+    root = settings.get_path("upload_root")
     if not root:
         return None
-    root = os.path.abspath(os.path.expanduser(str(root)))
+    root = os.path.abspath(root)
     return root if os.path.isdir(root) else None
 
 

@@ -407,6 +407,22 @@ class SicantikDocument(models.Model):
                 "next_retry_at": False,
             }
         )
+        self._sicantik_after_version_stored(self)
+
+    @api.model
+    def _sicantik_after_version_stored(self, version):
+        """Extension point: ``version`` (one ``sicantik.document``) is now in S3.
+
+        Called for every kind (original, signed, resigned) and every path
+        (direct upload, parallel import, retry cron, adoption of an object a
+        crashed attempt left), right after the record became ``stored``, in
+        the transaction that records it: a follower's work commits with the
+        version or not at all.  Followers override it, call ``super()`` and
+        only *trigger* their cron (``cron._trigger()``): an import stores
+        hundreds of versions per batch.  Used by sicantik_bsre (automatic
+        signature requests).
+        """
+        return None
 
     def _upload_item(self, opener):
         """This pending version as an upload for :mod:`..lib.upload`."""

@@ -62,8 +62,8 @@ class SicantikDashboardKpi(models.Model):
         ``key -> domain``), optional ``unit``, ``severity`` (``value ->
         severity``) and ``label`` (``key -> name`` for grouped tiles).
         """
-        today = office_today()
-        tz = office_tz()
+        today = office_today(self.env)
+        tz = office_tz(self.env)
         issued = [("is_issued", "=", True), ("sicantik_missing", "=", False)]
 
         def expiring(days):

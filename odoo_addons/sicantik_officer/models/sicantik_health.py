@@ -22,7 +22,7 @@ class SicantikHealth(models.AbstractModel):
                 {},
             )
         )
-        today = office_today()
+        today = office_today(self.env)
         for days in (30, 60, 90):
             cr.execute(
                 "SELECT count(*) FROM sicantik_permit WHERE is_issued "

@@ -171,13 +171,14 @@ ORDER BY p.valid_until, p.id
 """
 
 
-def office_tz():
-    return settings.get("timezone", "Asia/Jakarta")
+def office_tz(env):
+    """The office's time zone, from sicantik_base's one source."""
+    return settings.timezone(env)
 
 
-def office_today():
+def office_today(env):
     """Today in the office's time zone (SICANTIK dates are local dates)."""
-    return datetime.now(ZoneInfo(office_tz())).date()
+    return datetime.now(ZoneInfo(office_tz(env))).date()
 
 
 class SicantikPermit(models.Model):
@@ -263,8 +264,8 @@ class SicantikPermit(models.Model):
         since = param.get_param("sicantik_officer.sla_last_run") or "1970-01-01"
         since = fields.Datetime.to_datetime(since) - timedelta(minutes=5)
         args = {
-            "tz": office_tz(),
-            "today": today or office_today(),
+            "tz": office_tz(self.env),
+            "today": today or office_today(self.env),
             "full": bool(full),
             "since": since,
             "soon": self._sla_soon_days(),
@@ -351,7 +352,7 @@ class SicantikPermit(models.Model):
     @api.model
     def _send_expiry_notices(self, today=None, limit=None):
         """Send one batch of reminders; return ``{done, remaining, notices}``."""
-        today = today or office_today()
+        today = today or office_today(self.env)
         limit = limit or self._expiry_batch_size()
         pending = self._expiry_candidates(today, limit=limit + 1)
         batch, remaining = pending[:limit], max(len(pending) - limit, 0)

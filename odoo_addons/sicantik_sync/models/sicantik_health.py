@@ -2,9 +2,12 @@ from odoo import api, fields, models
 
 from odoo.addons.sicantik_base.lib import settings
 
+from ..lib import probe
+
 
 class SicantikHealth(models.AbstractModel):
-    """Sync lag for ``/sicantik/health``, sync figures for ``/sicantik/metrics``.
+    """SICANTIK MySQL and the sync lag for ``/sicantik/health``, sync figures
+    for ``/sicantik/metrics``.
 
     The lag check uses the same numbers as the lag alert cron
     (``sicantik.sync.health()`` and ``_lag_limit()``), so the probe and the
@@ -12,6 +15,10 @@ class SicantikHealth(models.AbstractModel):
     """
 
     _inherit = "sicantik.health"
+
+    @api.model
+    def _health_settings(self):
+        return super()._health_settings() + ["mysql_url"]
 
     @api.model
     def _sync_first_attempt(self):
@@ -23,6 +30,10 @@ class SicantikHealth(models.AbstractModel):
     @api.model
     def _health_checks(self):
         checks = super()._health_checks()
+        url = settings.get("mysql_url")
+        checks["sicantik_mysql"] = self._health_probe(
+            url, lambda: probe.check_mysql(url)
+        )
         sync = self.env["sicantik.sync"].sudo()
         limit = sync._lag_limit()
         state = sync.health()

@@ -93,7 +93,7 @@ class SicantikSync(models.AbstractModel):
 
     @api.model
     def _tz(self):
-        return settings.get("timezone", ents.TZ_DEFAULT)
+        return settings.timezone(self.env)
 
     @api.model
     def _batch_size(self):
@@ -275,6 +275,36 @@ class SicantikSync(models.AbstractModel):
         if run.kind == "sync" and param.get_param("sicantik_sync.lag_alerted"):
             param.set_param("sicantik_sync.lag_alerted", "")
         self._audit("sync.run", _("SICANTIK sync run finished"), run, run._summary())
+        counts = self._rows_written(run)
+        if counts:
+            self._sicantik_after_rows_written(counts)
+
+    @api.model
+    def _rows_written(self, run):
+        """``{entity: rows created, updated or marked missing}`` of a run,
+        only the entities that wrote rows."""
+        details = json.loads(run.details or "{}")
+        counts = {
+            entity: sum(values.get(k, 0) for k in ("created", "updated", "missing"))
+            for entity, values in details.items()
+        }
+        return {entity: n for entity, n in counts.items() if n}
+
+    @api.model
+    def _sicantik_after_rows_written(self, counts):
+        """Extension point: a sync run (or re-check) finished and wrote rows.
+
+        ``counts`` maps each entity (``permit``, ``history``, ...) to the rows
+        created, updated or marked missing by the whole run.  Called once per
+        run, when its last batch finds no more work, inside that batch's
+        transaction: what a follower does here commits with the end of the run
+        or not at all.  Followers override it, call ``super()`` and only
+        *trigger* their cron (``cron._trigger()``): the sync holds its advisory
+        lock until the commit, so heavy work here would delay the next sync.
+        Used by sicantik_officer (SLA recompute) and sicantik_bsre (revocations
+        on the public page, automatic signature requests).
+        """
+        return None
 
     def _fail_run(self, run, kind, exc, url):
         message = str(exc)
