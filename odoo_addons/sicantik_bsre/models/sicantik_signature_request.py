@@ -897,6 +897,7 @@ class SicantikSignatureRequest(models.Model):
         auto_types = routes.search([("auto_request", "=", True)]).permit_type_id
         if not auto_types:
             return 0
+        self.env.flush_all()  # the query below reads documents, permits, requests
         self.env.cr.execute(
             """
             SELECT DISTINCT ON (d.permit_id) d.id
