@@ -217,6 +217,15 @@ def as_user(page, url, who, request_id):
     open_request(page, url, request_id)
 
 
+def request_from_permit(page, url, world, permit):
+    """The officer presses "Minta Tanda Tangan" on the permit; the request's id."""
+    login(page, url, world["petugas"])
+    page.goto(f"{url}{PERMITS}/{permit['id']}")
+    page.locator(".o_form_view button[name=action_request_signature]").first.click()
+    page.wait_for_selector(".o_form_view .o_field_widget[name=step_ids]")
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
 def sign_in_dialog(page, passphrase):
     page.locator(".o_form_view button[name=action_open_sign_wizard]").first.click()
     dialog = page.locator(".modal .o_form_view").last
@@ -248,11 +257,7 @@ def test_three_step_chain_with_rejection_and_resubmission(
 
     def flow(page):
         # The officer requests from the permit form: no dropdown.
-        login(page, odoo_url, e2e_world["petugas"])
-        page.goto(f"{odoo_url}{PERMITS}/{permit['id']}")
-        page.locator(".o_form_view button[name=action_request_signature]").first.click()
-        page.wait_for_selector(".o_form_view .o_field_widget[name=step_ids]")
-        request_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+        request_id = request_from_permit(page, odoo_url, e2e_world, permit)
         assert field_text(page, "current_step_name") == "Paraf Kasi"
         assert status(page) == "Menunggu Persetujuan"
         assert_no_error_dialog(page)
@@ -313,11 +318,7 @@ def test_plt_signs_and_public_page_says_plt(
     permit = chain_world["permits"][1]
 
     def flow(page):
-        login(page, odoo_url, e2e_world["petugas"])
-        page.goto(f"{odoo_url}{PERMITS}/{permit['id']}")
-        page.locator(".o_form_view button[name=action_request_signature]").first.click()
-        page.wait_for_selector(".o_form_view .o_field_widget[name=step_ids]")
-        request_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+        request_id = request_from_permit(page, odoo_url, e2e_world, permit)
         for who in (KASI, KABID):
             as_user(page, odoo_url, who, request_id)
             click_and_wait(page, "action_approve")

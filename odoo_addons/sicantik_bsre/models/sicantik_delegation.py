@@ -91,39 +91,36 @@ class SicantikDelegation(models.Model):
         return not self.unit_ids or permit.unit_id in self.unit_ids
 
     @api.model
-    def _find(self, principals, delegate, permit, purpose):
-        """The first valid delegation of ``delegate`` for one of ``principals``."""
-        if not principals or not delegate:
+    def _valid_today(self, principals, permit, purpose, delegate=None):
+        """Delegations valid today for one of ``principals`` on ``permit`` for
+        ``purpose`` (``step`` or ``sign``), of ``delegate`` when given."""
+        if not principals:
             return self.browse()
         today = fields.Date.context_today(self)
-        candidates = self.sudo().search(
-            [
-                ("principal_id", "in", principals.ids),
-                ("delegate_id", "=", delegate.id),
-                ("date_from", "<=", today),
-                ("date_to", ">=", today),
-            ]
-        )
-        return candidates.filtered(lambda d: d._covers(permit.sudo(), today, purpose))[
-            :1
+        domain = [
+            ("principal_id", "in", principals.ids),
+            ("date_from", "<=", today),
+            ("date_to", ">=", today),
         ]
+        if delegate is not None:
+            domain.append(("delegate_id", "=", delegate.id))
+        return (
+            self.sudo()
+            .search(domain)
+            .filtered(lambda d: d._covers(permit.sudo(), today, purpose))
+        )
+
+    @api.model
+    def _find(self, principals, delegate, permit, purpose):
+        """The first valid delegation of ``delegate`` for one of ``principals``."""
+        if not delegate:
+            return self.browse()
+        return self._valid_today(principals, permit, purpose, delegate)[:1]
 
     @api.model
     def _deputies(self, principals, permit, purpose):
         """Every deputy who may act today for one of ``principals`` on ``permit``."""
-        if not principals:
-            return self.env["res.users"]
-        today = fields.Date.context_today(self)
-        candidates = self.sudo().search(
-            [
-                ("principal_id", "in", principals.ids),
-                ("date_from", "<=", today),
-                ("date_to", ">=", today),
-            ]
-        )
-        return candidates.filtered(
-            lambda d: d._covers(permit.sudo(), today, purpose)
-        ).delegate_id
+        return self._valid_today(principals, permit, purpose).delegate_id
 
     def _office_line(self):
         """``Plt. Kepala Dinas …`` for this delegation's principal."""

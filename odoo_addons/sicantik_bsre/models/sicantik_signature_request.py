@@ -74,6 +74,7 @@ from ..lib import incremental, stamp
 from ..lib.client import SignatureProperties
 from ..lib.errors import BsreError
 from . import services
+from .sicantik_signature_request_step import hours_between
 
 _logger = logging.getLogger(__name__)
 
@@ -299,11 +300,7 @@ class SicantikSignatureRequest(models.Model):
     @api.depends("requested_at", "signed_at")
     def _compute_sign_hours(self):
         for request in self:
-            if request.requested_at and request.signed_at:
-                delta = request.signed_at - request.requested_at
-                request.sign_hours = delta.total_seconds() / 3600.0
-            else:
-                request.sign_hours = 0.0
+            request.sign_hours = hours_between(request.requested_at, request.signed_at)
 
     # ------------------------------------------------------------ signers
     def _designated_signers(self):

@@ -30,6 +30,13 @@ REJECT_REASONS = [
 ]
 
 
+def hours_between(start, end):
+    """Stored durations for the pivot views: hours, 0 until both ends exist."""
+    if not (start and end):
+        return 0.0
+    return (end - start).total_seconds() / 3600.0
+
+
 class SicantikSignatureRequestStep(models.Model):
     _name = "sicantik.signature.request.step"
     _description = "SICANTIK Signature Request Step"
@@ -91,11 +98,7 @@ class SicantikSignatureRequestStep(models.Model):
     @api.depends("started_at", "done_at")
     def _compute_wait_hours(self):
         for step in self:
-            if step.started_at and step.done_at:
-                delta = step.done_at - step.started_at
-                step.wait_hours = delta.total_seconds() / 3600.0
-            else:
-                step.wait_hours = 0.0
+            step.wait_hours = hours_between(step.started_at, step.done_at)
 
     def _actors(self):
         """Who may act at this step (before delegations): the user, or the

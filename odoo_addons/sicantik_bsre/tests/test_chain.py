@@ -65,6 +65,18 @@ class ChainCase(BsreCase):
         vals.update(values)
         return self.env["sicantik.signature.route"].create(vals)
 
+    def rpc_approve(self, request):
+        """``action_approve`` through ``call_kw``, as a browser session sends it."""
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{REQUEST}/action_approve",
+            {
+                "model": REQUEST,
+                "method": "action_approve",
+                "args": [request.ids],
+                "kwargs": {},
+            },
+        )
+
     def steps(self, request, round_=None):
         lines = request.sudo().step_ids
         if round_:
@@ -202,27 +214,11 @@ class TestApprovalChain(ChainCase):
         request = self.make_request(approve=False)
         self.authenticate("chain_kabid", "chain_kabid")
         with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
-            self.make_jsonrpc_request(
-                f"/web/dataset/call_kw/{REQUEST}/action_approve",
-                {
-                    "model": REQUEST,
-                    "method": "action_approve",
-                    "args": [request.ids],
-                    "kwargs": {},
-                },
-            )
+            self.rpc_approve(request)
         request.invalidate_recordset()
         self.assertEqual(request.current_step_id.name, "Paraf Kasi")
         self.authenticate("chain_kasi", "chain_kasi")
-        self.make_jsonrpc_request(
-            f"/web/dataset/call_kw/{REQUEST}/action_approve",
-            {
-                "model": REQUEST,
-                "method": "action_approve",
-                "args": [request.ids],
-                "kwargs": {},
-            },
-        )
+        self.rpc_approve(request)
         request.invalidate_recordset()
         self.assertEqual(request.current_step_id.name, "Paraf Kabid")
 
@@ -365,15 +361,7 @@ class TestDelegation(ChainCase):
         )
         self.authenticate("chain_deputy", "chain_deputy")
         with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
-            self.make_jsonrpc_request(
-                f"/web/dataset/call_kw/{REQUEST}/action_approve",
-                {
-                    "model": REQUEST,
-                    "method": "action_approve",
-                    "args": [waiting.ids],
-                    "kwargs": {},
-                },
-            )
+            self.rpc_approve(waiting)
         waiting.invalidate_recordset()
         self.assertEqual(waiting.state, "waiting_approval")
         self.assertEqual(self.steps(waiting).state, "waiting")
