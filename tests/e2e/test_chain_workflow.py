@@ -379,7 +379,7 @@ def test_request_created_automatically_after_a_sync(
         page.goto(f"{odoo_url}{REQUESTS}")
         page.wait_for_selector(".o_list_view")
         page.click(".o_searchview_dropdown_toggler")
-        page.locator(".o_filter_menu .dropdown-item", has_text=AUTO_FILTER).click()
+        page.locator(".o_filter_menu .o_menu_item", has_text=AUTO_FILTER).click()
         page.keyboard.press("Escape")
         row = page.locator(".o_data_row", has_text=permit["registration"])
         row.first.wait_for()
