@@ -1,11 +1,15 @@
+"""Follow the documents: automatic requests, and a request button on the form."""
+
 from odoo import api, models
+
+from odoo.addons.sicantik_base.guards import guard
 
 from .sicantik_sync import trigger_crons
 
 
 class SicantikDocument(models.Model):
-    """Follow the documents: a stored original may complete a decided permit
-    and so call for an automatic signature request (where that cron exists)."""
+    """A stored original may complete a decided permit and so call for an
+    automatic signature request; officers can also ask from the form."""
 
     _inherit = "sicantik.document"
 
@@ -15,3 +19,7 @@ class SicantikDocument(models.Model):
         if version.kind == "original":
             trigger_crons(self.env, ("sicantik_bsre.ir_cron_auto_request",))
         return result
+
+    @guard("petugas")
+    def action_request_signature(self):
+        return self.env["sicantik.signature.request"]._request_from_button(self)

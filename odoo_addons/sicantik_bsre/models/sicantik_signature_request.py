@@ -2,8 +2,8 @@
 
 State machine (the "why" of each step)::
 
-    draft ─submit→ waiting_approval ─approve→ approved ─(wizard)→ signing
-    waiting_approval ─reject→ draft (the official declines; the officer fixes)
+    draft ─submit→ waiting_approval ─approve (each step)→ approved ─(wizard)→ signing
+    waiting_approval ─reject (any step, with a reason)→ draft (the officer fixes)
     signing → signed | failed | outcome_unknown
     outcome_unknown ─reconcile→ signed (evidence found) | approved (official
         confirms nothing was signed) | failed
@@ -34,6 +34,18 @@ State machine (the "why" of each step)::
   request's official, who must be the permit's designated signer
   (:meth:`_designated_signers`); every action also requires the permit's unit
   to be one of the user's units (users without a unit act on all).
+* **Approval is a chain of steps** (``sicantik.signature.request.step``):
+  the routing rule of the permit's type and unit
+  (``sicantik.signature.route``) names a paraf chain; its steps wait one
+  after the other, and the signer's approval is always the last step.  A
+  permit type without a chain has that last step only: the single approval by
+  the official.  Every step's start and end are stored (waiting time), each
+  waiting step gets an activity and an e-mail, and a rejection ends the round
+  with its reason; resubmission starts a new round where the chain says.
+* **Delegations** (``sicantik.delegation``, Plt./Plh./a.n.) let a deputy act
+  at a step or sign for the official, within the delegation's dates and
+  scope; the request keeps the official, the signature records who signed
+  and for whom (reason text, public page).
 * **A signed file is bound only if it extends the original** (PAdES appends
   the signature): whatever its source — our signing call, a kept copy, the v1
   download — :meth:`_store_signed` refuses a file that is not this request's
@@ -57,10 +69,12 @@ from odoo.addons.sicantik_base.guards import guard
 from odoo.addons.sicantik_base.lib import settings
 
 from ..lib import batch as bsre_batch
+from ..lib import delegation as wording
 from ..lib import incremental, stamp
 from ..lib.client import SignatureProperties
 from ..lib.errors import BsreError
 from . import services
+from .sicantik_signature_request_step import hours_between
 
 _logger = logging.getLogger(__name__)
 
@@ -87,6 +101,12 @@ PROTECTED_FIELDS = frozenset(
         "batch_id",
         "attempt_count",
         "requested_by_id",
+        "current_step_id",
+        "requested_at",
+        "signed_by_id",
+        "delegation_id",
+        "is_auto",
+        "reject_count",
     }
 )
 #: Name prefix of the attachment keeping a signed output that could not be stored.
@@ -173,6 +193,58 @@ class SicantikSignatureRequest(models.Model):
     batch_id = fields.Char(string="Batch", readonly=True, copy=False, index=True)
     attempt_count = fields.Integer(string="Sign Attempts", readonly=True, copy=False)
     is_my_turn = fields.Boolean(compute="_compute_is_my_turn")
+    # --- chain, routing, delegation (see the module docstring)
+    step_ids = fields.One2many(
+        "sicantik.signature.request.step", "request_id", string="Steps", readonly=True
+    )
+    current_step_id = fields.Many2one(
+        "sicantik.signature.request.step",
+        string="Current Step",
+        readonly=True,
+        copy=False,
+        index=True,
+    )
+    current_step_name = fields.Char(related="current_step_id.name", string="Waiting At")
+    chain_id = fields.Many2one(
+        "sicantik.approval.chain",
+        string="Approval Chain",
+        compute="_compute_chain_id",
+    )
+    permit_type_id = fields.Many2one(
+        related="document_id.permit_id.permit_type_id",
+        store=True,
+        index=True,
+        string="Permit Type",
+    )
+    unit_id = fields.Many2one(
+        related="document_id.permit_id.unit_id", store=True, string="Unit"
+    )
+    requested_at = fields.Datetime(
+        string="Requested On",
+        readonly=True,
+        copy=False,
+        help="First submission for approval.",
+    )
+    sign_hours = fields.Float(
+        string="Request to Signature (hours)",
+        compute="_compute_sign_hours",
+        store=True,
+        aggregator="avg",
+        digits=(16, 1),
+    )
+    signed_by_id = fields.Many2one(
+        "res.users", string="Signed By", readonly=True, copy=False
+    )
+    delegation_id = fields.Many2one(
+        "sicantik.delegation",
+        string="Signed Under Delegation",
+        readonly=True,
+        copy=False,
+    )
+    is_auto = fields.Boolean(
+        string="Requested Automatically", readonly=True, copy=False
+    )
+    reject_count = fields.Integer(string="Rejections", readonly=True, copy=False)
 
     _sql_constraints = [
         (
@@ -181,6 +253,15 @@ class SicantikSignatureRequest(models.Model):
             "The verification token must be unique.",
         )
     ]
+
+    def init(self):
+        # One automatic request per document version, whatever runs the cron
+        # concurrently (two workers, a hook and the fallback cron).
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS"
+            " sicantik_signature_request_auto_document_uniq"
+            " ON sicantik_signature_request (document_id) WHERE is_auto"
+        )
 
     # ----------------------------------------------------------- computed
     @api.depends("verification_token")
@@ -191,30 +272,80 @@ class SicantikSignatureRequest(models.Model):
             request.verification_url = f"{base}/verify/{token}" if token else False
 
     @api.depends_context("uid")
-    @api.depends("official_id", "state")
+    @api.depends("official_id", "state", "current_step_id")
     def _compute_is_my_turn(self):
+        user = self.env.user
         for request in self:
-            request.is_my_turn = request.official_id == self.env.user and (
-                request.state
-                in ("waiting_approval", "approved", "outcome_unknown", "failed")
-            )
+            if request.state == "waiting_approval":
+                step = request.sudo().current_step_id
+                request.is_my_turn = bool(step) and user in request._step_actors(step)
+            else:
+                request.is_my_turn = (
+                    request.state
+                    in (
+                        "approved",
+                        "outcome_unknown",
+                        "failed",
+                    )
+                    and user in request._signers()
+                )
+
+    @api.depends("document_id")
+    def _compute_chain_id(self):
+        routes = self.env["sicantik.signature.route"]
+        for request in self:
+            permit = request.sudo().document_id.permit_id
+            request.chain_id = routes._for_permit(permit).chain_id if permit else False
+
+    @api.depends("requested_at", "signed_at")
+    def _compute_sign_hours(self):
+        for request in self:
+            request.sign_hours = hours_between(request.requested_at, request.signed_at)
 
     # ------------------------------------------------------------ signers
     def _designated_signers(self):
         """The users who may approve and sign this request.
 
         The user linked (``res.users.sicantik_official_id``) to the official
-        the permit names as signatory — nobody else.  Delegations (a later
-        workflow feature) extend this method; until then there are none.
+        the permit names as signatory — nobody else.  When the permit names
+        no signatory, the routing rule's signing official.  Deputies are not
+        designated: they act *for* the designated official
+        (:meth:`_signers`), the request keeps the official.
         """
         self.ensure_one()
-        official = self.sudo().document_id.permit_id.official_id
+        return self._designated_for_permit(self.sudo().document_id.permit_id)
+
+    @api.model
+    def _designated_for_permit(self, permit):
+        official = permit.sudo().official_id
         if not official:
-            return self.env["res.users"]
+            route = self.env["sicantik.signature.route"]._for_permit(permit)
+            return route.official_id
         return (
             self.env["res.users"]
             .sudo()
             .search([("sicantik_official_id", "=", official.id)])
+        )
+
+    def _signers(self):
+        """Who may approve the last step and sign today: the request's
+        official if still designated, and their deputies within scope."""
+        self.ensure_one()
+        official = self.official_id
+        if official not in self._designated_signers():
+            return self.env["res.users"]
+        permit = self.sudo().document_id.permit_id
+        deputies = self.env["sicantik.delegation"]._deputies(official, permit, "sign")
+        return official | deputies
+
+    def _step_actors(self, step):
+        """Who may act at ``step`` today, deputies included."""
+        if step.kind == "sign":
+            return self._signers()
+        principals = step._actors()
+        permit = self.sudo().document_id.permit_id
+        return principals | self.env["sicantik.delegation"]._deputies(
+            principals, permit, "step"
         )
 
     @api.constrains("official_id", "document_id")
@@ -225,7 +356,7 @@ class SicantikSignatureRequest(models.Model):
             if request.official_id in request._designated_signers():
                 continue
             permit = request.sudo().document_id.permit_id
-            if not permit.official_id:
+            if not permit.official_id and not request._designated_signers():
                 raise ValidationError(
                     _(
                         "Permit %(permit)s names no signing official; it cannot "
@@ -240,7 +371,8 @@ class SicantikSignatureRequest(models.Model):
                     "sign it; an administrator links each official to a user.",
                     user=request.official_id.name,
                     permit=permit.display_name,
-                    official=permit.official_id.name,
+                    official=permit.official_id.name
+                    or request._designated_signers().name,
                 )
             )
 
@@ -348,12 +480,12 @@ class SicantikSignatureRequest(models.Model):
     def _check_official(self):
         """The user is the request's official *and* the permit's designated
         signer (the permit's official may have changed since the request was
-        made), in the permit's unit."""
+        made), or their deputy under a valid delegation, in the permit's unit."""
         if self.env.su:
             return
         user = self.env.user
         for request in self:
-            if request.official_id != user or user not in request._designated_signers():
+            if user not in request._signers():
                 raise AccessError(
                     _(
                         "Only the signing official of %(name)s can do this.",
@@ -361,6 +493,16 @@ class SicantikSignatureRequest(models.Model):
                     )
                 )
         self._check_unit()
+
+    def _delegation_of(self, user, principals, purpose):
+        """The delegation under which ``user`` acts for ``principals`` (empty
+        when they act in their own name)."""
+        self.ensure_one()
+        if user in principals:
+            return self.env["sicantik.delegation"]
+        return self.env["sicantik.delegation"]._find(
+            principals, user, self.sudo().document_id.permit_id, purpose
+        )
 
     def _audit(self, action, summary, details=None):
         audit = self.env["sicantik.audit.event"]
@@ -378,26 +520,115 @@ class SicantikSignatureRequest(models.Model):
         """
         return self if self.env.user.email else self.sudo()
 
-    def _schedule(self, summary, note=""):
+    def _schedule(self, summary, note="", users=None):
+        """An activity per user (default: the request's official and, while a
+        delegation runs, their deputies)."""
         todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         for request in self:
-            request._chatter().activity_schedule(
-                act_type_xmlid="mail.mail_activity_data_todo" if todo else "",
-                summary=summary,
-                note=note,
-                user_id=request.official_id.id,
-            )
+            for user in users if users is not None else request._signers():
+                request._chatter().activity_schedule(
+                    act_type_xmlid="mail.mail_activity_data_todo" if todo else "",
+                    summary=summary,
+                    note=note,
+                    user_id=user.id,
+                )
 
-    def _close_activities(self, feedback):
+    def _close_activities(self, feedback, users=None):
         for request in self:
+            people = users
+            if people is None:
+                people = request._signers() | request.official_id
             activities = request.activity_ids.filtered(
-                lambda a, r=request: a.user_id == r.official_id
+                lambda a, p=people: a.user_id in p
             )
             if activities:
                 activities.sudo(not self.env.user.email).action_feedback(
                     feedback=feedback
                 )
 
+    # --------------------------------------------------------------- chain
+    def _start_round(self):
+        """Lay out this submission's steps and make the first one wait.
+
+        First submission, or a chain restarting from the top: every paraf step
+        of the routed chain, then the signer.  A chain restarting "from the
+        step that rejected": that step and the ones after it (the initials
+        given before it stand).
+        """
+        Step = self.env["sicantik.signature.request.step"].sudo()
+        for request in self:
+            steps = request.sudo().step_ids
+            last_round = max(steps.mapped("round") or [0])
+            chain = request.chain_id
+            lines = [
+                {
+                    "name": step.name,
+                    "kind": "paraf",
+                    "user_id": step.user_id.id,
+                    "group_id": step.group_id.id,
+                    "sequence": index,
+                }
+                for index, step in enumerate(chain.step_ids, start=1)
+            ]
+            signer = _("Signature: %(name)s", name=request.official_id.name)
+            lines.append({"name": signer, "kind": "sign", "sequence": len(lines) + 1})
+            rejected = steps.filtered(
+                lambda s, r=last_round: s.round == r and s.state == "rejected"
+            )[:1]
+            if chain.restart_mode == "rejecting" and rejected:
+                lines = [ln for ln in lines if ln["sequence"] >= rejected.sequence]
+            created = Step.create(
+                [
+                    dict(line, request_id=request.id, round=last_round + 1)
+                    for line in lines
+                ]
+            )
+            request._write_internal({"current_step_id": False})
+            request._advance(created[0])
+
+    def _advance(self, step):
+        """Make ``step`` the waiting one: start its clock, notify its people."""
+        self.ensure_one()
+        if not step:
+            self._write_internal({"current_step_id": False})
+            return
+        people = self._step_actors(step)
+        step.sudo().write(
+            {
+                "state": "waiting",
+                "started_at": fields.Datetime.now(),
+                "activity_user_ids": [(6, 0, people.ids)],
+            }
+        )
+        self._write_internal({"current_step_id": step.id})
+        if step.kind == "sign":
+            summary = _("Approve the signature of a permit document")
+        else:
+            summary = _("Initial (paraf) the permit document: %(step)s", step=step.name)
+        self._schedule(summary, users=people)
+        step._send_waiting_mail(people)
+
+    def _current_step_for(self, user):
+        """The waiting step and the delegation ``user`` acts under; AccessError
+        for anyone else."""
+        self.ensure_one()
+        step = self.sudo().current_step_id
+        if self.env.su:
+            return step, self.env["sicantik.delegation"]
+        if not step or user not in self._step_actors(step):
+            raise AccessError(
+                _(
+                    "%(name)s is waiting for someone else (%(step)s).",
+                    name=self.name,
+                    step=step.name or "-",
+                )
+            )
+        self._check_unit()
+        if step.kind == "sign":
+            return step, self._delegation_of(user, self.official_id, "sign")
+        return step, self._delegation_of(user, step._actors(), "step")
+
+    # --------------------------------------------------------- transitions
     @guard("petugas")
     def action_submit(self):
         self._check_unit()
@@ -419,37 +650,134 @@ class SicantikSignatureRequest(models.Model):
                         user=request.official_id.name,
                     )
                 )
-        self._write_internal({"state": "waiting_approval", "error_message": False})
-        self._schedule(_("Approve the signature of a permit document"))
+        now = fields.Datetime.now()
+        for request in self:
+            vals = {"state": "waiting_approval", "error_message": False}
+            if not request.requested_at:
+                vals["requested_at"] = now
+            request._write_internal(vals)
+            if request.requested_by_id:
+                request._close_activities(
+                    _("Resubmitted"), users=request.requested_by_id
+                )
+        self._start_round()
         self._audit("sign.request", "signature requested")
         return True
 
-    @guard("pejabat")
+    @guard("pejabat", "petugas")
     def action_approve(self):
-        self._check_official()
+        """Initial (paraf) the waiting step, or approve the signature at the
+        last step: the user of the step, a member of its group, or a deputy."""
         self._check_state("waiting_approval")
-        self._write_internal({"state": "approved"})
-        self._close_activities(_("Approved"))
-        self._schedule(_("Sign the approved permit document"))
-        self._audit("sign.approve", "signature approved by the official")
+        user = self.env.user
+        for request in self:
+            step, delegation = request._current_step_for(user)
+            step.sudo().write(
+                {
+                    "state": "done",
+                    "done_at": fields.Datetime.now(),
+                    "done_by_id": user.id,
+                    "delegation_id": delegation.id,
+                }
+            )
+            request._close_activities(_("Approved"), users=step.activity_user_ids)
+            on_behalf = delegation._office_line() if delegation else ""
+            following = request.sudo().step_ids.filtered(
+                lambda s, c=step: s.round == c.round
+                and s.state == "pending"
+                and s.sequence > c.sequence
+            )[:1]
+            if step.kind == "paraf":
+                request._chatter().message_post(
+                    body=_(
+                        "%(user)s initialled (paraf) %(step)s %(on_behalf)s",
+                        user=user.name,
+                        step=step.name,
+                        on_behalf=on_behalf,
+                    )
+                )
+                request._audit("sign.paraf", f"initialled: {step.name}")
+                request._advance(following)
+                continue
+            request._write_internal({"state": "approved", "current_step_id": False})
+            request._schedule(_("Sign the approved permit document"))
+            request._audit("sign.approve", "signature approved by the official")
         return True
 
-    @guard("pejabat")
-    def action_reject(self):
-        """The official declines to sign (wrong document, permit not ready):
-        back to draft for the officer, with the official's name on record."""
-        self._check_official()
+    @guard("pejabat", "petugas")
+    def action_open_reject_wizard(self):
+        """The reason dialog of :meth:`action_reject` (a reason is required)."""
+        self.ensure_one()
         self._check_state("waiting_approval")
-        self._write_internal({"state": "draft"})
-        self._close_activities(_("Rejected"))
+        self._current_step_for(self.env.user)
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Reject"),
+            "res_model": "sicantik.reject.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_request_id": self.id},
+        }
+
+    @guard("pejabat", "petugas")
+    def action_reject(self, reason=None, reason_kind="other"):
+        """Any step sends the request back to the officer (draft) with a reason:
+        in the chatter, on the step line and in an activity for the officer."""
+        self._check_state("waiting_approval")
+        user = self.env.user
+        steps = {request: request._current_step_for(user) for request in self}
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(_("Give the reason for the rejection."))
+        reasons = dict(
+            self.env["sicantik.signature.request.step"]
+            ._fields["reject_reason_kind"]
+            ._description_selection(self.env)
+        )
+        if reason_kind not in reasons:
+            raise UserError(_("Unknown rejection reason."))
         for request in self:
+            step, delegation = steps[request]
+            now = fields.Datetime.now()
+            step.sudo().write(
+                {
+                    "state": "rejected",
+                    "done_at": now,
+                    "done_by_id": user.id,
+                    "delegation_id": delegation.id,
+                    "reject_reason_kind": reason_kind,
+                    "reject_reason": reason,
+                }
+            )
+            request.sudo().step_ids.filtered(
+                lambda s, c=step: s.round == c.round and s.state == "pending"
+            ).write({"state": "skipped"})
+            request._close_activities(_("Rejected"), users=step.activity_user_ids)
+            request._write_internal(
+                {
+                    "state": "draft",
+                    "current_step_id": False,
+                    "reject_count": request.reject_count + 1,
+                }
+            )
             request._chatter().message_post(
                 body=_(
-                    "%(user)s rejected the signature request; it is back in draft.",
-                    user=self.env.user.name,
+                    "%(user)s rejected the signature request at %(step)s; it is "
+                    "back in draft. Reason (%(kind)s): %(reason)s",
+                    user=user.name,
+                    step=step.name,
+                    kind=reasons[reason_kind],
+                    reason=reason,
                 )
             )
-        self._audit("sign.reject", "signature rejected by the official")
+            if request.requested_by_id:
+                request._schedule(
+                    _("Fix the rejected request and submit it again"),
+                    note=reason,
+                    users=request.requested_by_id,
+                )
+        self._audit("sign.reject", "signature rejected", details={"kind": reason_kind})
         return True
 
     @guard("petugas")
@@ -457,7 +785,10 @@ class SicantikSignatureRequest(models.Model):
         self._check_unit()
         self._check_state("draft", "waiting_approval", "approved", "failed")
         self.activity_unlink(["mail.mail_activity_data_todo"])
-        self._write_internal({"state": "cancelled"})
+        self.sudo().step_ids.filtered(
+            lambda s: s.state in ("pending", "waiting")
+        ).write({"state": "skipped"})
+        self._write_internal({"state": "cancelled", "current_step_id": False})
         return True
 
     @guard("pejabat")
@@ -483,6 +814,151 @@ class SicantikSignatureRequest(models.Model):
             "target": "new",
             "context": {"default_request_ids": [(6, 0, requests.ids)]},
         }
+
+    # ------------------------------------------------- requests from permits
+    @api.model
+    def _request_documents(self, documents, auto=False):
+        """One request per document version that has none, submitted at once.
+
+        ``documents``: stored originals.  A version that already has a request
+        (other than a cancelled manual one) or had an automatic one is
+        skipped, so the buttons and the cron can run any number of times.
+        Automatic requests are created in superuser mode by the routing rules
+        and carry ``is_auto``, under a unique index: two runs at once cannot
+        create two.  Returns ``(requests, skipped)``, ``skipped`` a list of
+        ``(document, why)``.
+        """
+        documents = documents.filtered(
+            lambda d: d.state == "stored" and d.kind == "original"
+        )
+        if not documents:
+            return self.browse(), []
+        taken = set(
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("document_id", "in", documents.ids),
+                    "|",
+                    ("state", "!=", "cancelled"),
+                    ("is_auto", "=", True),
+                ]
+            )
+            .mapped("document_id")
+            .ids
+        )
+        routes = self.env["sicantik.signature.route"]
+        created, skipped = self.browse(), []
+        for document in documents:
+            permit = document.sudo().permit_id
+            if document.id in taken:
+                skipped.append((document, _("already requested")))
+                continue
+            signers = self._designated_for_permit(permit)
+            if len(signers) != 1:
+                skipped.append((document, _("no single signing official")))
+                continue
+            vals = {"document_id": document.id, "official_id": signers.id}
+            model = self
+            if auto:
+                route = routes._for_permit(permit)
+                vals.update(is_auto=True, requested_by_id=route.officer_id.id)
+                model = self.sudo()
+            try:
+                with self.env.cr.savepoint():
+                    request = model.create(vals)
+            except psycopg2.errors.UniqueViolation:
+                skipped.append((document, _("already requested")))
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    request.action_submit()
+            except UserError as exc:
+                request._write_internal({"error_message": exc.args[0]})
+                request._chatter().message_post(body=exc.args[0])
+            created |= request
+        return created, skipped
+
+    @api.model
+    def _cron_auto_request(self, limit=200):
+        """Requests for decided permits whose original PDF is stored.
+
+        Decided: SICANTIK approved it and the SK has a number; not revoked.
+        Only permit types whose routing rule has ``auto_request``; only the
+        newest original version of each permit.  Idempotent (see
+        :meth:`_request_documents`); the sync and the document store trigger
+        it after writing, the ``ir.cron`` runs it as a fallback.  More than
+        ``limit`` candidates: the rest in an immediate next run.
+        """
+        routes = self.env["sicantik.signature.route"].sudo()
+        auto_types = routes.search([("auto_request", "=", True)]).permit_type_id
+        if not auto_types:
+            return 0
+        self.env.flush_all()  # the query below reads documents, permits, requests
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (d.permit_id) d.id
+              FROM sicantik_document d
+              JOIN sicantik_permit p ON p.id = d.permit_id
+             WHERE d.kind = 'original' AND d.state = 'stored'
+               AND p.permit_type_id = ANY(%s)
+               AND p.decision = 'approved'
+               AND COALESCE(p.sk_number, '') != ''
+               AND NOT COALESCE(p.is_revoked, false)
+               AND NOT EXISTS (
+                   SELECT 1 FROM sicantik_signature_request r
+                    WHERE r.document_id IN (
+                        SELECT d2.id FROM sicantik_document d2
+                         WHERE d2.permit_id = d.permit_id AND d2.kind = 'original'
+                           AND d2.version >= d.version)
+                      AND (r.state != 'cancelled' OR r.is_auto))
+             ORDER BY d.permit_id, d.version DESC
+            """,
+            [auto_types.ids],
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        documents = self.env["sicantik.document"].sudo().browse(ids[:limit])
+        documents = documents.filtered(
+            lambda d: routes._for_permit(d.permit_id).auto_request
+        )
+        created, _skipped = self.sudo()._request_documents(documents, auto=True)
+        if len(ids) > limit:
+            self.env.ref("sicantik_bsre.ir_cron_auto_request")._trigger()
+        if created:
+            _logger.info("%s signature request(s) created automatically", len(created))
+        return len(created)
+
+    @api.model
+    def _action_show(self, requests):
+        """The requests just made: their form when one, else a list."""
+        action = {
+            "type": "ir.actions.act_window",
+            "name": _("Signature Requests"),
+            "res_model": self._name,
+        }
+        if len(requests) == 1:
+            action.update(view_mode="form", views=[(False, "form")], res_id=requests.id)
+        else:
+            action.update(
+                view_mode="list,form",
+                views=[(False, "list"), (False, "form")],
+                domain=[("id", "in", requests.ids)],
+            )
+        return action
+
+    @api.model
+    def _request_from_button(self, documents):
+        """The permit and document buttons: request, then show what was made."""
+        requests, skipped = self._request_documents(documents)
+        if not requests:
+            reasons = "; ".join(f"{d.display_name}: {why}" for d, why in skipped)
+            raise UserError(
+                _(
+                    "No signature request was created (%(reasons)s).",
+                    reasons=reasons or _("no stored original document"),
+                )
+            )
+        return self._action_show(requests)
 
     # ----------------------------------------------------------- reconcile
     @guard("petugas")
@@ -632,7 +1108,9 @@ class SicantikSignatureRequest(models.Model):
                 "tag": services.param(env, "qr_tag"),
             }
         )
-        specimen = self.official_id.sudo().bsre_specimen
+        signer = self.env.user if self.env.user in self._signers() else self.official_id
+        delegation = self._delegation_of(signer, self.official_id, "sign")
+        specimen = signer.sudo().bsre_specimen
         image = stamp.visible_image(
             self.sudo().verification_url,
             specimen=base64.b64decode(specimen) if specimen else None,
@@ -646,7 +1124,10 @@ class SicantikSignatureRequest(models.Model):
             width=placement.width,
             height=placement.height,
             tag=placement.tag,
-            reason=services.param(env, "sign_reason") or None,
+            reason=wording.reason_text(
+                services.param(env, "sign_reason"),
+                delegation._signer_line(signer) if delegation else None,
+            ),
             location=services.param(env, "sign_location") or None,
         )
 
@@ -677,11 +1158,21 @@ class SicantikSignatureRequest(models.Model):
                             "signing_started_at": fields.Datetime.now(),
                             "attempt_count": request.attempt_count + 1,
                             "error_message": False,
+                            **request._signer_vals(),
                         }
                     )
             # Own cursor, committed on purpose (see the module docstring).
             cr.commit()  # pylint: disable=invalid-commit
         return ids
+
+    def _signer_vals(self):
+        """Who signs now and under which delegation (empty: in their own name)."""
+        self.ensure_one()
+        user = self.env.user
+        return {
+            "signed_by_id": user.id,
+            "delegation_id": self._delegation_of(user, self.official_id, "sign").id,
+        }
 
     def _sign_with_secret(self, passphrase=None, totp=None):
         """Sign every request of ``self`` for the current user; return results.

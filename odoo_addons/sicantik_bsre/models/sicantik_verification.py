@@ -54,6 +54,11 @@ class SicantikVerification(models.Model):
     expiry_date = fields.Date(readonly=True)
     signer_name = fields.Char(readonly=True)
     signer_position = fields.Char(readonly=True)
+    on_behalf = fields.Char(
+        string="Signed For",
+        readonly=True,
+        help="Under a delegation: the office signed for (a.n. / Plt. / Plh.).",
+    )
     signed_at = fields.Datetime(readonly=True)
     sha256 = fields.Char(string="SHA-256", readonly=True, index=True)
     revoked = fields.Boolean(readonly=True)
@@ -67,8 +72,10 @@ class SicantikVerification(models.Model):
         permit = request.document_id.permit_id.sudo()
         holder = permit.company_id.name or permit.applicant_id.name or ""
         # The person who really signed, with their own position — not the
-        # signatory SICANTIK printed on the SK (they differ under delegation).
-        signer = request.official_id.sudo()
+        # signatory SICANTIK printed on the SK (they differ under delegation),
+        # and for whom they signed (a.n. / Plt. / Plh. with the office).
+        signer = (request.signed_by_id or request.official_id).sudo()
+        delegation = request.sudo().delegation_id
         older = self.search([("permit_id", "=", permit.id), ("replaced", "=", False)])
         older.write({"replaced": True})
         token = request.sudo().verification_token
@@ -86,6 +93,7 @@ class SicantikVerification(models.Model):
                 "expiry_date": permit.valid_until,
                 "signer_name": signer.name,
                 "signer_position": signer.sicantik_official_id.position or False,
+                "on_behalf": delegation._office_line() if delegation else False,
                 "signed_at": request.signed_at,
                 "sha256": sha256,
                 "revoked": bool(permit.is_revoked),
@@ -119,6 +127,7 @@ class SicantikVerification(models.Model):
             "expiry_date": fields.Date.to_string(self.expiry_date),
             "signer": self.signer_name,
             "signer_position": self.signer_position or None,
+            "on_behalf": self.on_behalf or None,
             "signed_at": self.signed_at.isoformat() + "Z" if self.signed_at else None,
             "sha256": self.sha256,
         }

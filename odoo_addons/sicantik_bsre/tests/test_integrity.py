@@ -73,7 +73,9 @@ class TestWhoMaySign(BsreCase):
         for method in ("action_reconcile_not_signed", "action_reconcile_failed"):
             with self.assertRaises(AccessError):
                 getattr(unknown.with_user(self.expired_official), method)()
-        # An officer is not an official at all: the guard stops them first.
+        # An officer is not this request's official: refused (officers pass
+        # the guard since they may act at paraf steps; the record check stops
+        # them).
         for method in ("action_approve", "action_reject"):
             with self.assertRaises(AccessError):
                 getattr(waiting.with_user(self.petugas), method)()
@@ -88,9 +90,13 @@ class TestWhoMaySign(BsreCase):
         unknown.action_reconcile_failed()
         self.assertEqual(unknown.state, "failed")
         rejected = self.make_request(approve=False)
-        rejected.action_reject()
+        rejected.action_reject(reason="Nomor SK salah")
         self.assertEqual(rejected.state, "draft")
-        self.assertFalse(rejected.activity_ids)
+        # The official's activity is closed; the officer gets one to fix it.
+        self.assertFalse(
+            rejected.activity_ids.filtered(lambda a: a.user_id != self.petugas)
+        )
+        self.assertEqual(rejected.activity_ids.user_id, self.petugas)
 
     def test_wrong_official_over_rpc(self):
         """The same attack through ``/web/dataset/call_kw``, as a browser

@@ -61,6 +61,7 @@ class TestPublicVerification(BsreCase):
                 "expiry_date",
                 "signer",
                 "signer_position",
+                "on_behalf",
                 "signed_at",
                 "sha256",
             },
