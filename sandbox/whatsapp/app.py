@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -55,8 +56,9 @@ def _json(data, status=200, headers=None):
     )
 
 
-def create_app(token=DEFAULT_TOKEN):
-    state = State(token)
+class Gateway:
+    """The double's endpoints; ``state`` is shared by the server's threads."""
+
     urls = Map(
         [
             Rule("/send", endpoint="send", methods=["POST"]),
@@ -68,8 +70,12 @@ def create_app(token=DEFAULT_TOKEN):
         ]
     )
 
-    def fault(kind):
+    def __init__(self, token):
+        self.state = State(token)
+
+    def fault(self, kind):
         """The fault response for this attempt, or ``None``."""
+        state = self.state
         with state.lock:
             state.attempts += 1
             faults = dict(state.faults)
@@ -80,16 +86,18 @@ def create_app(token=DEFAULT_TOKEN):
             time.sleep(float(faults["delay"]))
         if faults["down"]:
             return _json({"error": "service unavailable"}, 503)
-        if limited:
-            headers = {"Retry-After": str(int(faults["retry_after"]))}
-            if kind == "cloud":
-                body = {"error": {"code": 130429, "message": "Rate limit hit"}}
-            else:
-                body = {"error": "too many requests"}
-            return _json(body, 429, headers)
-        return None
+        if not limited:
+            return None
+        headers = {"Retry-After": str(int(faults["retry_after"]))}
+        if kind == "cloud":
+            body = {"error": {"code": 130429, "message": "Rate limit hit"}}
+        else:
+            body = {"error": "too many requests"}
+        return _json(body, 429, headers)
 
-    def record(kind, to, payload):
+    def record(self, kind, to, payload):
+        """Accept a message (its id), or ``None`` for a number not on WhatsApp."""
+        state = self.state
         invalid = {str(n).lstrip("+") for n in state.faults["invalid"]}
         if to.lstrip("+") in invalid:
             return None
@@ -100,29 +108,30 @@ def create_app(token=DEFAULT_TOKEN):
             )
         return message_id
 
-    def authorized(request):
-        return request.headers.get("Authorization") == f"Bearer {state.token}"
+    def authorized(self, request):
+        return request.headers.get("Authorization") == f"Bearer {self.state.token}"
 
-    def send(request):
-        if not authorized(request):
+    def on_send(self, request):
+        if not self.authorized(request):
             return _json({"error": "invalid token"}, 401)
-        stop = fault("gateway")
+        stop = self.fault("gateway")
         if stop:
             return stop
         data = request.get_json(silent=True) or {}
-        to = str(data.get(state.fields["to"]) or "")
-        text = data.get(state.fields["message"])
+        fields = self.state.fields
+        to = str(data.get(fields["to"]) or "")
+        text = data.get(fields["message"])
         if not to or not text:
             return _json({"error": "missing number or message"}, 400)
-        message_id = record("gateway", to, {"text": text})
+        message_id = self.record("gateway", to, {"text": text})
         if message_id is None:
             return _json({"error": "number is not registered on WhatsApp"}, 400)
         return _json({"id": message_id, "status": "queued"})
 
-    def cloud(request, version, phone_id):
-        if not authorized(request):
+    def on_cloud(self, request, version, phone_id):
+        if not self.authorized(request):
             return _json({"error": {"code": 190, "message": "Invalid token"}}, 401)
-        stop = fault("cloud")
+        stop = self.fault("cloud")
         if stop:
             return stop
         data = request.get_json(silent=True) or {}
@@ -141,48 +150,42 @@ def create_app(token=DEFAULT_TOKEN):
             "params": params,
             "phone_number_id": phone_id,
         }
-        message_id = record("cloud", to, payload)
+        message_id = self.record("cloud", to, payload)
         if message_id is None:
+            error = {"code": 131026, "message": "Message undeliverable"}
+            return _json({"error": error}, 400)
+        messages = [{"id": message_id}]
+        return _json({"messaging_product": "whatsapp", "messages": messages})
+
+    def on_faults(self, request):
+        with self.state.lock:
+            self.state.faults.update(request.get_json(silent=True) or {})
+            return _json(self.state.faults)
+
+    def on_config(self, request):
+        with self.state.lock:
+            self.state.fields.update(request.get_json(silent=True) or {})
+            return _json(self.state.fields)
+
+    def on_messages(self, request):
+        with self.state.lock:
             return _json(
-                {"error": {"code": 131026, "message": "Message undeliverable"}}, 400
+                {"attempts": self.state.attempts, "messages": self.state.messages}
             )
-        return _json({"messaging_product": "whatsapp", "messages": [{"id": message_id}]})
 
-    def faults(request):
-        with state.lock:
-            state.faults.update(request.get_json(silent=True) or {})
-            return _json(state.faults)
-
-    def config(request):
-        with state.lock:
-            state.fields.update(request.get_json(silent=True) or {})
-            return _json(state.fields)
-
-    def messages(request):
-        with state.lock:
-            return _json({"attempts": state.attempts, "messages": state.messages})
-
-    def reset(request):
-        state.reset()
+    def on_reset(self, request):
+        self.state.reset()
         return _json({"ok": True})
 
-    handlers = {
-        "send": send,
-        "cloud": cloud,
-        "faults": faults,
-        "config": config,
-        "messages": messages,
-        "reset": reset,
-    }
-
-    def app(environ, start_response):
-        request = Request(environ)
-        adapter = urls.bind_to_environ(environ)
+    def __call__(self, environ, start_response):
+        adapter = self.urls.bind_to_environ(environ)
         try:
             endpoint, args = adapter.match()
-        except Exception as exc:  # werkzeug HTTPException is a response
+        except HTTPException as exc:
             return exc(environ, start_response)
-        return handlers[endpoint](request, **args)(environ, start_response)
+        response = getattr(self, f"on_{endpoint}")(Request(environ), **args)
+        return response(environ, start_response)
 
-    app.state = state
-    return app
+
+def create_app(token=DEFAULT_TOKEN):
+    return Gateway(token)

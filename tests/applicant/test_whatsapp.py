@@ -181,7 +181,9 @@ def test_callback_shapes_and_secret():
                                     {
                                         "id": "wamid.1",
                                         "status": "failed",
-                                        "errors": [{"code": 131026, "title": "Undeliverable"}],
+                                        "errors": [
+                                            {"code": 131026, "title": "Undeliverable"}
+                                        ],
                                     }
                                 ]
                             }

@@ -117,7 +117,10 @@ class SicantikApplicantController(http.Controller):
         number = " ".join(str(number or "").split())[:64]
         key = hashlib.sha256(number.upper().encode()).hexdigest()[:32]
         self._limit(
-            "applicant-number", key, services.int_setting("applicant_number_limit"), 3600
+            "applicant-number",
+            key,
+            services.int_setting("applicant_number_limit"),
+            3600,
         )
         Permit = request.env["sicantik.permit"].sudo()
         permit = Permit.search([("name", "=", number)], limit=1) if number else Permit
@@ -178,7 +181,12 @@ class SicantikApplicantController(http.Controller):
         """The signed PDF named by a valid token (streamed, audited)."""
         try:
             visitor = self._visitor()
-            self._limit("applicant-download", visitor, 5, 60)
+            self._limit(
+                "applicant-download",
+                visitor,
+                services.int_setting("applicant_download_limit"),
+                services.int_setting("applicant_rate_window"),
+            )
             document_id = tokens.read(services.secret(), token[:512])
         except Refused as exc:
             return self._refused(exc)
@@ -239,10 +247,9 @@ class SicantikApplicantController(http.Controller):
             return request.make_json_response({"error": "forbidden"}, status=403)
         except ValueError:
             return request.make_json_response({"error": "bad request"}, status=400)
-        changed = request.env["sicantik.applicant.message"].sudo()._apply_delivery(
-            events
+        changed = (
+            request.env["sicantik.applicant.message"].sudo()._apply_delivery(events)
         )
         return request.make_json_response(
             {"received": len(events), "updated": len(changed)}
         )
-

@@ -78,7 +78,9 @@ class Provider:
                 retry_after=self._retry_after(response),
             )
         if response.status_code >= 500:
-            return Result("retry", reason=f"HTTP {response.status_code}: {reason}"[:250])
+            return Result(
+                "retry", reason=f"HTTP {response.status_code}: {reason}"[:250]
+            )
         return Result("failed", reason=f"HTTP {response.status_code}: {reason}"[:250])
 
 
@@ -116,7 +118,9 @@ class CloudApiProvider(Provider):
                 "components": [
                     {
                         "type": "body",
-                        "parameters": [{"type": "text", "text": str(p)} for p in params],
+                        "parameters": [
+                            {"type": "text", "text": str(p)} for p in params
+                        ],
                     }
                 ],
             },

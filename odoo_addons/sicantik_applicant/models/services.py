@@ -14,6 +14,7 @@ DEFAULTS = {
     "applicant_rate_window": 60,
     "applicant_number_limit": 20,
     "applicant_download_ttl": 600,
+    "applicant_download_limit": 5,
     "whatsapp_max_attempts": 6,
     "whatsapp_backoff_seconds": 300,
     "whatsapp_timeout": 10,
@@ -53,7 +54,7 @@ def whatsapp_provider():
 
 
 def quiet_hours():
-    """``(start, end)`` as times; ``sicantik_whatsapp_quiet_hours`` = ``21:00-07:00``."""
+    """``(start, end)`` from ``sicantik_whatsapp_quiet_hours`` (``21:00-07:00``)."""
     raw = settings.get("whatsapp_quiet_hours", "21:00-07:00") or ""
     start, _sep, end = raw.partition("-")
     return (

@@ -22,7 +22,7 @@ as "outcome unknown" after an hour, for an officer to check.  Quiet hours
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from odoo import _, api, fields, models
@@ -54,14 +54,14 @@ STUCK_AFTER = timedelta(hours=1)
 
 #: Steps the office chose, entered in the last days, not yet notified.
 STATUS_SQL = """
-SELECT DISTINCT ON (h.permit_id, h.status_sid) h.permit_id, h.status_sid
+SELECT DISTINCT ON (h.permit_id, s.sicantik_id) h.permit_id, s.sicantik_id
 FROM sicantik_permit_history h
 JOIN sicantik_status s ON s.id = h.status_id AND s.notify_applicant
 WHERE h.date_start >= %(since)s AND h.permit_id IS NOT NULL
   AND NOT EXISTS (
       SELECT 1 FROM sicantik_applicant_message m
-       WHERE m.permit_id = h.permit_id AND m.event = 'status:' || h.status_sid)
-ORDER BY h.permit_id, h.status_sid
+       WHERE m.permit_id = h.permit_id AND m.event = 'status:' || s.sicantik_id)
+ORDER BY h.permit_id, s.sicantik_id
 LIMIT %(limit)s
 """
 
@@ -81,7 +81,11 @@ class SicantikApplicantMessage(models.Model):
     )
     event = fields.Char(required=True, readonly=True)
     event_type = fields.Selection(
-        [("signed", "Permit Signed"), ("expiry", "Expiry Reminder"), ("status", "Status Change")],
+        [
+            ("signed", "Permit Signed"),
+            ("expiry", "Expiry Reminder"),
+            ("status", "Status Change"),
+        ],
         required=True,
         readonly=True,
     )
@@ -95,7 +99,9 @@ class SicantikApplicantMessage(models.Model):
     delivered_at = fields.Datetime(readonly=True)
     provider = fields.Char(readonly=True)
     provider_message_id = fields.Char(readonly=True, index=True)
-    mail_id = fields.Many2one("mail.mail", string="E-mail", readonly=True, ondelete="set null")
+    mail_id = fields.Many2one(
+        "mail.mail", string="E-mail", readonly=True, ondelete="set null"
+    )
 
     _sql_constraints = [
         (
@@ -157,7 +163,8 @@ class SicantikApplicantMessage(models.Model):
         created = self.sudo().browse([r[0] for r in cr.fetchall()])
         if created:
             cron = self.env.ref(
-                "sicantik_applicant.ir_cron_applicant_messages", raise_if_not_found=False
+                "sicantik_applicant.ir_cron_applicant_messages",
+                raise_if_not_found=False,
             )
             if cron:
                 cron.sudo()._trigger()
@@ -232,7 +239,9 @@ class SicantikApplicantMessage(models.Model):
         stuck.write(
             {
                 "state": "failed",
-                "reason": _("Outcome unknown (interrupted while sending); not re-sent."),
+                "reason": _(
+                    "Outcome unknown (interrupted while sending); not re-sent."
+                ),
             }
         )
 
@@ -243,7 +252,9 @@ class SicantikApplicantMessage(models.Model):
         xmlid = MAIL_TEMPLATES.get(self.event_type)
         template = self.env.ref(xmlid, raise_if_not_found=False) if xmlid else None
         if not (email and template):
-            self.write({"state": "failed", "reason": _("No e-mail address or template.")})
+            self.write(
+                {"state": "failed", "reason": _("No e-mail address or template.")}
+            )
             return
         mail_id = template.sudo().send_mail(permit.id, email_values={"email_to": email})
         self.write(
@@ -274,7 +285,8 @@ class SicantikApplicantMessage(models.Model):
         values["recipient"] = phone_lib.mask(number)
         if provider is None or not template:
             values.update(
-                state="failed", reason=_("WhatsApp provider or template not configured.")
+                state="failed",
+                reason=_("WhatsApp provider or template not configured."),
             )
             self.write(values)
             return
@@ -294,7 +306,11 @@ class SicantikApplicantMessage(models.Model):
         elif values["attempts"] >= services.int_setting("whatsapp_max_attempts"):
             values.update(
                 state="failed",
-                reason=_("Gave up after %(n)s attempts: %(why)s", n=values["attempts"], why=result.reason),
+                reason=_(
+                    "Gave up after %(n)s attempts: %(why)s",
+                    n=values["attempts"],
+                    why=result.reason,
+                ),
             )
         else:
             delay = whatsapp.backoff(
@@ -313,8 +329,10 @@ class SicantikApplicantMessage(models.Model):
         if kind == "expiry" and arg.isdigit():
             return {"sisa_hari": arg}
         if kind == "status" and arg.isdigit():
-            status = self.env["sicantik.status"].sudo().search(
-                [("sicantik_id", "=", int(arg))], limit=1
+            status = (
+                self.env["sicantik.status"]
+                .sudo()
+                .search([("sicantik_id", "=", int(arg))], limit=1)
             )
             return {"status": status.name or ""}
         return {}
@@ -340,7 +358,10 @@ class SicantikApplicantMessage(models.Model):
         changed = self.browse()
         for provider_id, state, reason in events:
             message = self.sudo().search(
-                [("provider_message_id", "=", provider_id), ("channel", "=", "whatsapp")],
+                [
+                    ("provider_message_id", "=", provider_id),
+                    ("channel", "=", "whatsapp"),
+                ],
                 limit=1,
             )
             if not message or message.state == "failed":
@@ -352,7 +373,9 @@ class SicantikApplicantMessage(models.Model):
                     )
                     changed |= message
             elif state == "failed":
-                message.write({"state": "failed", "reason": reason or _("Not delivered.")})
+                message.write(
+                    {"state": "failed", "reason": reason or _("Not delivered.")}
+                )
                 message._audit("applicant.notify")
                 changed |= message
         return changed

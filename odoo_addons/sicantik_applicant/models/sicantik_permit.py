@@ -63,8 +63,10 @@ class SicantikPermit(models.Model):
 
     # ------------------------------------------------------------ public data
     def _holidays(self, start, end):
-        rows = self.env["sicantik.holiday"].sudo().search_read(
-            [("date", ">", start), ("date", "<=", end)], ["date"]
+        rows = (
+            self.env["sicantik.holiday"]
+            .sudo()
+            .search_read([("date", ">", start), ("date", "<=", end)], ["date"])
         )
         return {row["date"] for row in rows}
 
@@ -87,11 +89,15 @@ class SicantikPermit(models.Model):
         self.ensure_one()
         tz = ZoneInfo(office_tz())
         steps = []
-        for step in self.history_ids.sorted(lambda h: (h.date_start or dt.datetime.min, h.id)):
+        for step in self.history_ids.sorted(
+            lambda h: (h.date_start or dt.datetime.min, h.id)
+        ):
             steps.append(
                 {
                     "name": step.status_id.name or "-",
-                    "start": id_format.format_datetime_id(step.date_start, tz=tz, empty="-"),
+                    "start": id_format.format_datetime_id(
+                        step.date_start, tz=tz, empty="-"
+                    ),
                     "end": id_format.format_datetime_id(step.date_end, tz=tz, empty="")
                     if not step.is_open
                     else "",
@@ -128,14 +134,18 @@ class SicantikPermit(models.Model):
     def _signed_document(self):
         """The latest stored signed version of this permit (or empty)."""
         self.ensure_one()
-        return self.env["sicantik.document"].sudo().search(
-            [
-                ("permit_id", "=", self.id),
-                ("kind", "in", ("signed", "resigned")),
-                ("state", "=", "stored"),
-            ],
-            order="create_date desc, id desc",
-            limit=1,
+        return (
+            self.env["sicantik.document"]
+            .sudo()
+            .search(
+                [
+                    ("permit_id", "=", self.id),
+                    ("kind", "in", ("signed", "resigned")),
+                    ("state", "=", "stored"),
+                ],
+                order="create_date desc, id desc",
+                limit=1,
+            )
         )
 
     def _message_values(self, extra=None):
