@@ -13,6 +13,7 @@
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/sicantik_applicant_security.xml",
         "data/ir_cron.xml",
         "data/mail_template.xml",
         "data/whatsapp_template.xml",

@@ -24,6 +24,8 @@ class SicantikApplicant(models.Model):
     )
 
     def _set_preferences(self, values, action):
+        # the caller's record rules (units) decide whose preference it sets
+        self.check_access("read")
         self.sudo().write(values)
         for applicant in self:
             self.env["sicantik.audit.event"].log(

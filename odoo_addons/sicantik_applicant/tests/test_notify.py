@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.sicantik_sync.tests.common import make_unit_users
+
 from .common import APPLICANT_EMAIL, CALLBACK_SECRET, ApplicantCase
 
 PHONE_E164 = "+6281377770001"
@@ -221,3 +223,26 @@ class TestNotifications(ApplicantCase):
         self.assertEqual(
             sent["payload"]["text"], f"Halo Rudi Sembiring: {permit.sk_number} siap."
         )
+
+    def test_officers_see_and_set_only_their_units(self):
+        unit_a, unit_b, users = make_unit_users(self.env, self.base_id + 300, "ap")
+        permit_a = self.make_permit(unit_id=unit_a.id)
+        permit_b = self.make_permit(unit_id=unit_b.id)
+        queued = self.Message._queue(permit_a | permit_b, "signed")
+        self.assertEqual(len(queued), 4)
+        seen = self.Message.with_user(users["officer_a"]).search(
+            [("id", "in", queued.ids)]
+        )
+        self.assertEqual(seen.permit_id, permit_a)
+        for role in ("officer_none", "pejabat", "auditor", "admin"):
+            everything = self.Message.with_user(users[role]).search(
+                [("id", "in", queued.ids)]
+            )
+            self.assertEqual(everything, queued, role)
+        other = self.env["sicantik.applicant"].create(
+            {"sicantik_id": self.base_id + 90, "name": "Pemohon Unit B"}
+        )
+        self.make_permit(unit_id=unit_b.id, applicant_id=other.id)
+        with self.assertRaises(AccessError):
+            other.with_user(users["officer_a"]).action_whatsapp_consent()
+        self.assertFalse(other.whatsapp_consent)
