@@ -107,10 +107,14 @@ class SicantikPermit(models.Model):
             )
         finish = self._expected_finish()
         today = office_today()
-        remaining = None
-        if finish and not self.sla_end_date:
-            holidays = self._holidays(today, finish)
-            remaining = workdays.working_days(today, finish, holidays)
+        # the SLA cron's end date, else what SICANTIK says ended the clock
+        finished = self.sla_end_date or self.sk_date
+        remaining = late = None
+        if finish and not finished:
+            late = finish < today
+            remaining = workdays.working_days(
+                today, finish, self._holidays(today, finish)
+            )
         signed = self._signed_document()
         return {
             "registration": self.name,
@@ -120,10 +124,9 @@ class SicantikPermit(models.Model):
             "steps": steps,
             "sla_days": self.sla_days or self.permit_type_id.sla_days or 0,
             "finish": id_format.format_date_id(finish, empty="-") if finish else "-",
-            "finished": id_format.format_date_id(self.sla_end_date, empty="")
-            if self.sla_end_date
-            else "",
+            "finished": id_format.format_date_id(finished, empty=""),
             "remaining": remaining,
+            "late": late,
             "rejected": self.decision == "rejected",
             "valid_until": id_format.format_date_id(self.valid_until, empty="")
             if self.valid_until

@@ -85,12 +85,13 @@ class ApplicantCase(BsreCase):
 
     def make_tracked_permit(self, **values):
         """A permit in process with two steps of history."""
-        permit = self.make_permit(
-            date_received="2026-11-02",
-            status_id=self.status_survey.id,
-            sla_days=5,
-            **values,
-        )
+        vals = {
+            "date_received": "2026-11-02",
+            "status_id": self.status_survey.id,
+            "sla_days": 5,
+            "sk_date": False,
+        }
+        permit = self.make_permit(**dict(vals, **values))
         n = self.counter
         self.env["sicantik.permit.history"].create(
             [

@@ -56,6 +56,9 @@ class TestStatusPage(ApplicantCase):
             # received Mon 2 Nov + 5 working days = Mon 9 Nov (no holidays here)
             self.assertIn("9 November 2026", page)
             self.assertIn("5 hari kerja", page)
+            self.assertIn("Perkiraan selesai", page)
+            # today (office time) is past 9 November 2026
+            self.assertIn("melewati perkiraan", page)
             self.assertNotIn("status-download", page)
             self.assertNoPersonalData(CSRF_INPUT.sub("", page).replace(permit.name, ""))
         events = self.env["sicantik.audit.event"].search(
