@@ -33,7 +33,7 @@ MYSQL_NETWORK = "sicantik_test_mysql"
 # docs/operations.md (tests/docker/test_docs.py keeps them the same).
 ADDONS = (
     "sicantik_base,sicantik_audit,sicantik_sync,sicantik_documents,"
-    "sicantik_bsre,sicantik_officer"
+    "sicantik_bsre,sicantik_officer,sicantik_applicant"
 )
 DB = "sicantik_companion"
 TIMINGS = {}

@@ -161,6 +161,31 @@ def _odoo_command(conf, command, *args):
     return [argv[0], argv[1], addons, command, *options]
 
 
+def odoo_shell(odoo_db, script, marker):
+    """Run ``script`` in ``odoo-bin shell`` on the test database; return the
+    JSON it printed on its last line starting with ``marker``."""
+    conf = stack.read_conf()
+    shell = subprocess.run(
+        _odoo_command(conf, "shell", "-d", odoo_db, "--no-http", "--log-level=warn"),
+        input=script,
+        env=stack.odoo_env(SESSION_ENV),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    lines = [ln for ln in shell.stdout.splitlines() if ln.startswith(marker + " ")]
+    if shell.returncode or not lines:
+        pytest.fail(f"{marker} failed:\n{shell.stdout[-2000:]}\n{shell.stderr[-4000:]}")
+    return json.loads(lines[-1].split(" ", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def run_odoo_shell(odoo_db):
+    """``run(script, marker)``: :func:`odoo_shell` on the test database."""
+    return lambda script, marker: odoo_shell(odoo_db, script, marker)
+
+
 @pytest.fixture(scope="session")
 def e2e_world(odoo_db):
     """What the scenarios start from, prepared once before the server starts.
@@ -187,21 +212,7 @@ def e2e_world(odoo_db):
     if not summary.get("ok"):
         pytest.fail(f"sync cycle failed: {sync.stdout[-2000:]}\n{sync.stderr[-3000:]}")
     args = {"petugas": PETUGAS, "pejabat": PEJABAT, "nik": PEJABAT_NIK}
-    shell = subprocess.run(
-        _odoo_command(conf, "shell", "-d", odoo_db, "--no-http", "--log-level=warn"),
-        input=SETUP_SCRIPT % {"args": json.dumps(args)},
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    marker = [ln for ln in shell.stdout.splitlines() if ln.startswith("E2E_WORLD ")]
-    if shell.returncode or not marker:
-        pytest.fail(
-            f"e2e setup failed:\n{shell.stdout[-2000:]}\n{shell.stderr[-4000:]}"
-        )
-    world = json.loads(marker[-1].split(" ", 1)[1])
+    world = odoo_shell(odoo_db, SETUP_SCRIPT % {"args": json.dumps(args)}, "E2E_WORLD")
     if not world["permit"]:
         pytest.fail(f"no signable synced permit with a document: {world}")
     world["sync"] = summary

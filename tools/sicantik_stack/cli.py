@@ -140,6 +140,8 @@ def cmd_test(args):
                 "SICANTIK_TEST_ODOO_DB": odoo_db,
                 # The verify routes refuse to run without a salt (no fallback).
                 "SICANTIK_VERIFY_SALT": secrets.token_hex(16),
+                # and the applicant status page (tokens, tracking codes)
+                "SICANTIK_APPLICANT_SECRET": secrets.token_hex(16),
                 # So does sicantik_audit (visitor keys, anchors): one per run.
                 "SICANTIK_AUDIT_SALT": secrets.token_hex(16),
                 "SICANTIK_AUDIT_ANCHOR_KEY": secrets.token_hex(32),
@@ -315,6 +317,7 @@ def cmd_run(args):
                 )
                 for key, size in (
                     ("verify_salt", 16),
+                    ("applicant_secret", 16),
                     ("audit_salt", 16),
                     ("audit_anchor_key", 32),
                     ("doc_key", 32),

@@ -1,0 +1,26 @@
+{
+    "name": "SICANTIK Companion — Applicant",
+    "summary": "The permit holder: public status page, signed permit download, "
+    "WhatsApp and e-mail notifications in Bahasa Indonesia",
+    "version": "18.0.1.0.0",
+    "category": "Services/SICANTIK",
+    "author": "SICANTIK Companion developers",
+    "maintainers": ["sicantik-companion"],
+    "license": "AGPL-3",
+    "development_status": "Beta",
+    "installable": True,
+    "depends": ["sicantik_officer", "sicantik_bsre", "sicantik_audit", "mail"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/sicantik_applicant_security.xml",
+        "data/ir_cron.xml",
+        "data/mail_template.xml",
+        "data/whatsapp_template.xml",
+        "views/status_templates.xml",
+        "views/sicantik_applicant_message_views.xml",
+        "views/sicantik_whatsapp_template_views.xml",
+        "views/sicantik_party_views.xml",
+        "views/sicantik_applicant_menus.xml",
+    ],
+}
