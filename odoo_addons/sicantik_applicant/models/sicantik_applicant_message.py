@@ -224,7 +224,7 @@ class SicantikApplicantMessage(models.Model):
     @api.model
     def _quiet_until(self, now):
         """UTC naive datetime quiet hours end, or ``False`` outside them."""
-        tz = ZoneInfo(office_tz())
+        tz = ZoneInfo(office_tz(self.env))
         local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
         start, end = services.quiet_hours()
         until = whatsapp.quiet_until(local, start, end)

@@ -87,7 +87,7 @@ class SicantikPermit(models.Model):
     def _public_status(self):
         """The status page's dict: no name, NIK, address or phone."""
         self.ensure_one()
-        tz = ZoneInfo(office_tz())
+        tz = ZoneInfo(office_tz(self.env))
         steps = []
         for step in self.history_ids.sorted(
             lambda h: (h.date_start or dt.datetime.min, h.id)
@@ -106,7 +106,7 @@ class SicantikPermit(models.Model):
                 }
             )
         finish = self._expected_finish()
-        today = office_today()
+        today = office_today(self.env)
         # the SLA cron's end date, else what SICANTIK says ended the clock
         finished = self.sla_end_date or self.sk_date
         remaining = late = None
@@ -154,7 +154,7 @@ class SicantikPermit(models.Model):
     def _message_values(self, extra=None):
         """Placeholders of the WhatsApp templates (``{name}`` in the body)."""
         self.ensure_one()
-        days = (self.valid_until - office_today()).days if self.valid_until else ""
+        days = (self.valid_until - office_today(self.env)).days if self.valid_until else ""
         values = {
             "nama": self.applicant_id.name or self.company_id.name or "Bapak/Ibu",
             "nomor_pendaftaran": self.name or "",
