@@ -26,7 +26,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "sicantik_companion"
 WORK = ROOT / ".local" / "docker" / "run"
-BASE = "http://127.0.0.1:8080"
+BASE = "https://localhost:8443"
+PLAIN = "http://127.0.0.1:8080"
 MYSQL_PORT = int(os.environ.get("SICANTIK_TEST_MYSQL_PORT", "3307"))
 MYSQL_NETWORK = "sicantik_test_mysql"
 # Every addon, in the order of the install command of docker/README.md and
@@ -105,12 +106,32 @@ def check(name, func):
     return detail
 
 
+def make_certs():
+    """Self-signed TLS for nginx (localhost) and the sandbox MySQL
+    (sicantik-mysql), by the script an administrator uses for a dev stack; the
+    test's HTTP client trusts only the site's CA (REQUESTS_CA_BUNDLE)."""
+    tls = WORK / "tls"
+    run("docker/tls/make-dev-certs.sh", str(tls / "site"), "localhost", capture=True)
+    run(
+        "docker/tls/make-dev-certs.sh",
+        str(tls / "mysql"),
+        "sicantik-mysql",
+        capture=True,
+    )
+    certs = WORK / "certs"
+    certs.mkdir()
+    shutil.copy(tls / "mysql" / "ca.crt", certs / "sicantik-mysql-ca.crt")
+    os.environ["REQUESTS_CA_BUNDLE"] = str(tls / "site" / "ca.crt")
+    return tls, certs
+
+
 def write_env():
     """Test settings: fresh secrets for every run, loopback-only ports."""
     uploads = WORK / "uploads"
     backups = WORK / "backups"
     for path in (uploads, backups):
         path.mkdir(parents=True, exist_ok=True)
+    tls, certs = make_certs()
     values = {
         "SICANTIK_IMAGE_TAG": "latest",
         "SERVICES_PUBLISH_IP": "127.0.0.1",
@@ -141,7 +162,12 @@ def write_env():
         "SICANTIK_BSRE_URL": "http://bsre_sandbox:8020",
         "SICANTIK_BSRE_USER": "sicantik-test",
         "SICANTIK_BSRE_PASSWORD": secrets.token_hex(16),
-        "SICANTIK_PUBLIC_BASE_URL": "http://localhost:8080",
+        "SICANTIK_PUBLIC_BASE_URL": BASE,
+        "SICANTIK_PUBLIC_HOST": "localhost",
+        "NGINX_TLS_DIR": str(tls / "site"),
+        "SICANTIK_CERTS_DIR": str(certs),
+        "SICANTIK_MYSQL_TLS_CA": "/etc/sicantik/certs/sicantik-mysql-ca.crt",
+        "SICANTIK_TEST_MYSQL_TLS_DIR": str(tls / "mysql"),
         # The host reaches nginx through Docker's proxy, from the bridge gateway
         # (a private address): narrowed to loopback, nginx's callers are public
         # visitors and only Odoo's own container sees the health detail.
@@ -408,7 +434,9 @@ def main():
         check("login page through nginx", lambda: _login_page())
         check("/sicantik/health: public form through nginx", _public_health)
         check("/sicantik/health detail green inside the network", _health)
+        check("TLS: redirect, HSTS, Secure cookie, server_name", _tls_front)
         check("admin login", odoo.login)
+        check("web.base.url frozen to the public URL", lambda: _base_url(odoo))
         check("SICANTIK MySQL account is SELECT-only", lambda: _mysql_grants(env))
         check("document bucket is versioned (audit anchors)", lambda: _versioned(env))
 
@@ -754,7 +782,56 @@ def _health():
     ).stdout
     body = json.loads(out)
     assert body.get("status") == "ok", out[:800]
-    return ", ".join(sorted(body["checks"]))
+    tls = body["checks"]["mysql_tls"]
+    assert tls["ok"] is True and tls["detail"].startswith("on"), tls
+    return ", ".join(sorted(body["checks"])) + f"; mysql_tls: {tls['detail']}"
+
+
+def _tls_front():
+    """nginx: HTTP only redirects (to the configured URL, whatever the Host
+    header), HTTPS with a certificate the client verifies, HSTS, and Odoo's
+    session cookie marked Secure; server_name is the configured host."""
+    for host in ("127.0.0.1:8080", "evil.example"):
+        resp = requests.get(
+            f"{PLAIN}/web/login?x=1",
+            headers={"Host": host},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert resp.status_code == 301, resp.status_code
+        assert resp.headers["Location"] == f"{BASE}/web/login?x=1", resp.headers
+    resp = requests.get(f"{BASE}/web/login", timeout=60)  # verified (CA bundle)
+    assert resp.status_code == 200, resp.status_code
+    hsts = resp.headers.get("Strict-Transport-Security", "")
+    assert "max-age=31536000" in hsts, resp.headers
+    resp = requests.post(
+        f"{BASE}/web/session/authenticate",
+        json={"params": {"db": DB, "login": "admin", "password": "admin"}},
+        timeout=60,
+    )
+    cookies = [
+        c for c in resp.raw.headers.getlist("Set-Cookie") if c.startswith("session_id=")
+    ]
+    assert cookies, resp.headers
+    flags = {part.strip().lower() for part in cookies[0].split(";")[1:]}
+    assert {"secure", "httponly"} <= flags, cookies[0]
+    name = compose(
+        "exec",
+        "-T",
+        "nginx_proxy",
+        "cat",
+        "/etc/nginx/conf.d/sicantik-server-name.conf",
+        capture=True,
+    ).stdout
+    assert "server_name localhost;" in name, name
+    return f"301 -> {BASE}, {hsts}, session_id: {'; '.join(sorted(flags))}"
+
+
+def _base_url(odoo):
+    url = odoo.call("ir.config_parameter", "get_param", "web.base.url")
+    frozen = odoo.call("ir.config_parameter", "get_param", "web.base.url.freeze")
+    assert url == BASE and frozen, (url, frozen)
+    return f"{url} (freeze {frozen})"
 
 
 def _lockdown(env):

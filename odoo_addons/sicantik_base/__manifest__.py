@@ -2,7 +2,7 @@
     "name": "SICANTIK Companion — Base",
     "summary": "App menu, user groups, settings and service configuration "
     "shared by every SICANTIK Companion addon",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Services/SICANTIK",
     "author": "SICANTIK Companion developers",
     "maintainers": ["sicantik-companion"],

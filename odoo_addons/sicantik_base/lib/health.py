@@ -34,11 +34,13 @@ def _error(exc):
     return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
 
 
-def check_mysql(url, timeout=TIMEOUT):
+def check_mysql(url, timeout=TIMEOUT, tls_ca=None):
     """Connect with the sync's credentials; report whether they can write.
 
     The companion must only ever read SICANTIK: a user with write privileges is
-    reported as a failure even though the database answers.
+    reported as a failure even though the database answers.  With ``tls_ca``
+    the probe connects as the sync does (CA and host name verified) and a
+    session without a cipher fails.
     """
     import pymysql
 
@@ -53,6 +55,7 @@ def check_mysql(url, timeout=TIMEOUT):
             database=parts.path.lstrip("/") or None,
             connect_timeout=timeout,
             read_timeout=timeout,
+            ssl={"ca": tls_ca, "check_hostname": True} if tls_ca else None,
         )
     except Exception as exc:
         return _result(False, _error(exc), started)
@@ -60,8 +63,12 @@ def check_mysql(url, timeout=TIMEOUT):
         with conn.cursor() as cur:
             cur.execute("SHOW GRANTS FOR CURRENT_USER()")
             grants = " ".join(row[0].upper() for row in cur.fetchall())
+            cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+            cipher = (cur.fetchone() or ("", ""))[1]
     finally:
         conn.close()
+    if tls_ca and not cipher:
+        return _result(False, "connected without TLS although TLS is required", started)
     writable = any(
         word in grants
         for word in ("ALL PRIVILEGES", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER")

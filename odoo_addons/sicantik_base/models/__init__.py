@@ -1,2 +1,3 @@
 from . import res_config_settings
 from . import sicantik_health
+from . import ir_config_parameter

@@ -7,6 +7,8 @@ from ..lib.redis_client import get_redis
 #: The settings the probes read: a change of any of them starts a new round.
 PROBED_SETTINGS = (
     "mysql_url",
+    "mysql_tls",
+    "mysql_tls_ca",
     "s3_endpoint",
     "s3_access_key",
     "s3_secret_key",
@@ -48,7 +50,7 @@ class SicantikHealth(models.AbstractModel):
         checks = {"postgresql": {"ok": True, "detail": "connected"}}
         get = settings.get
         if get("mysql_url"):
-            checks["sicantik_mysql"] = health.check_mysql(get("mysql_url"))
+            checks.update(self._mysql_checks(get("mysql_url")))
         if get("s3_endpoint") and get("s3_bucket"):
             checks["s3"] = health.check_s3(
                 get("s3_endpoint"),
@@ -66,6 +68,21 @@ class SicantikHealth(models.AbstractModel):
         for name in ("sicantik_mysql", "s3", "redis", "bsre"):
             checks.setdefault(name, {"ok": None, "detail": "not configured"})
         return checks
+
+    @api.model
+    def _mysql_checks(self, url):
+        """SICANTIK's MySQL, and whether its link is encrypted (``mysql_tls``)."""
+        try:
+            tls_ca, state = settings.mysql_tls()
+        except ValueError as exc:
+            return {
+                "sicantik_mysql": {"ok": False, "detail": str(exc)},
+                "mysql_tls": {"ok": False, "detail": "misconfigured"},
+            }
+        check = health.check_mysql(url, tls_ca=tls_ca)
+        # An explicit opt-out is shown, not counted as a failure.
+        tls_ok = check["ok"] if tls_ca else None
+        return {"sicantik_mysql": check, "mysql_tls": {"ok": tls_ok, "detail": state}}
 
     @api.model
     @guard("admin")
