@@ -18,6 +18,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -79,6 +80,24 @@ def compose(*args, **kw):
         "dev",
         *args,
         **kw,
+    )
+
+
+REPLICAS = 2
+
+
+def up_all():
+    """The documented start, scaled out: every `up` of the test keeps two
+    Odoo replicas behind nginx (docker/README.md, "Scale-out")."""
+    compose(
+        "up",
+        "-d",
+        "--wait",
+        "--wait-timeout",
+        "600",
+        "--scale",
+        f"odoo_companion={REPLICAS}",
+        capture=True,
     )
 
 
@@ -282,6 +301,9 @@ class Odoo:
             )
         return body["result"]
 
+    def sid(self):
+        return self.session.cookies.get("session_id")
+
     def ref(self, xmlid):
         module, name = xmlid.split(".")
         rows = self.call(
@@ -430,7 +452,7 @@ def main():
             _install_addons()
         check("audit lockdown (optional step, superuser DSN)", lambda: _lockdown(env))
         with timed("compose up --wait"):
-            compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+            up_all()
         check("login page through nginx", lambda: _login_page())
         check("/sicantik/health: public form through nginx", _public_health)
         check("/sicantik/health detail green inside the network", _health)
@@ -485,15 +507,30 @@ def main():
 
         check("audit trigger cannot be disabled by Odoo's role", disable_trigger)
 
+        check(
+            "scale-out: a login on one replica works on the other (Redis sessions)",
+            lambda: _sessions_shared(odoo),
+        )
+
         def sync():
             # One cron call is one batch; the first ones may bring reference data.
             n = _run_cron_until(
                 odoo, "sicantik_sync.ir_cron_sicantik_sync", "sicantik.permit"
             )
             assert n > 0, "no permit synced"
-            return f"{n} permits"
+            _cycle_until_done(odoo, "sync")
+            n = odoo.call("sicantik.permit", "search_count", [])
+            return f"{n} permits, the run done"
 
         check("real sync from SICANTIK's MySQL", sync)
+        check(
+            "re-check run: its replica killed mid-run, resumed, nothing lost",
+            lambda: _recheck_with_replica_killed(odoo),
+        )
+        check(
+            "sync cron triggered on both replicas at once: no overlapping runs",
+            lambda: _cron_on_both(odoo, env),
+        )
 
         def pdf_import():
             docs = _run_cron_until(
@@ -514,7 +551,14 @@ def main():
         def sign_and_verify():
             return _sign_and_verify(odoo)
 
-        check("batch signed through bsre_sandbox, /verify page", sign_and_verify)
+        check(
+            "batch signed on both replicas at once: each document signed once, /verify",
+            sign_and_verify,
+        )
+        check(
+            "attachments in PostgreSQL, none on a replica's disk",
+            lambda: _attachments_in_db(odoo, env),
+        )
 
         def backup():
             compose(
@@ -535,7 +579,7 @@ def main():
         def restart():
             with timed("compose restart"):
                 compose("restart", capture=True)
-                compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+                up_all()
             after = snapshot_counts(odoo, env)
             assert after == before, f"{before} != {after}"
             return after
@@ -545,7 +589,7 @@ def main():
         def down_up():
             compose("down", "--timeout", "20", capture=True)
             with timed("compose up --wait (existing volumes)"):
-                compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+                up_all()
             after = snapshot_counts(odoo, env)
             assert after == before, f"{before} != {after}"
             return after
@@ -642,9 +686,24 @@ def _sign_and_verify(admin):
     wizard = official.call(
         "sicantik.sign.wizard", "create", {"request_ids": [(6, 0, request_ids)]}
     )
-    official.json_route(
-        "/sicantik_bsre/sign", wizard_id=wizard, passphrase=SIGNER_PASSPHRASE
+    # The same batch sent to both replicas at once (a double click reaching
+    # two containers): the claim lets exactly one of them sign each document.
+    outcomes = on_replicas_at_once(
+        lambda ip: replica_post(
+            ip,
+            official.sid(),
+            "/sicantik_bsre/sign",
+            wizard_id=wizard,
+            passphrase=SIGNER_PASSPHRASE,
+        )
     )
+    assert any(not isinstance(o, Exception) for o in outcomes), outcomes
+    signed_once = psql(
+        "SELECT res_id, count(*) FROM sicantik_audit_event WHERE action = "
+        "'sign.result' AND res_model = 'sicantik.signature.request' AND res_id IN "
+        f"({','.join(map(str, request_ids))}) GROUP BY res_id"
+    )
+    assert signed_once == [f"{rid}|1" for rid in sorted(request_ids)], signed_once
     rows = official.call(
         "sicantik.signature.request",
         "read",
@@ -658,7 +717,273 @@ def _sign_and_verify(admin):
         assert "Dokumen tidak ditemukan" not in page.text
     bogus = requests.get(f"{BASE}/verify/{secrets.token_urlsafe(16)}", timeout=60)
     assert bogus.status_code == 404, bogus.status_code
-    return f"{len(rows)} signed, verify pages 200, unknown token 404"
+    return (
+        f"{len(rows)} signed once each (2 concurrent calls: "
+        f"{[type(o).__name__ for o in outcomes]}), verify pages 200, unknown token 404"
+    )
+
+
+# --- Scale-out (issue #13, item 5) ---------------------------------------------
+# What nginx adds to every request, for calls made straight to one replica.
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "localhost:8443"}
+
+
+def replicas():
+    """``[(container id, address on sicantik_network)]`` of the running Odoo
+    replicas; the host reaches them directly on the bridge."""
+    ids = compose("ps", "-q", "odoo_companion", capture=True).stdout.split()
+    network = f"{PROJECT}_sicantik_network"
+    out = []
+    for cid in ids:
+        ip = run(
+            "docker",
+            "inspect",
+            "-f",
+            f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}',
+            cid,
+            capture=True,
+        ).stdout.strip()
+        out.append((cid, ip))
+    return sorted(out)
+
+
+def replica_post(ip, sid, path, timeout=600, **params):
+    resp = requests.post(
+        f"http://{ip}:8069{path}",
+        json={"params": params},
+        headers={**FORWARDED, "Cookie": f"session_id={sid}"},
+        timeout=timeout,
+    )
+    resp.raise_for_status()
+    body = resp.json()
+    if "error" in body:
+        raise RuntimeError(json.dumps(body["error"].get("data", body["error"]))[:400])
+    return body["result"]
+
+
+def replica_call(ip, sid, model, method, *args, **kwargs):
+    return replica_post(
+        ip,
+        sid,
+        "/web/dataset/call_kw",
+        model=model,
+        method=method,
+        args=list(args),
+        kwargs=kwargs,
+    )
+
+
+def on_replicas_at_once(func):
+    """``func(ip)`` on every replica in parallel; results or exceptions."""
+    ips = [ip for _cid, ip in replicas()]
+    assert len(ips) == REPLICAS, ips
+    outcomes = [None] * len(ips)
+    barrier = threading.Barrier(len(ips))
+
+    def work(i, ip):
+        barrier.wait()
+        try:
+            outcomes[i] = func(ip)
+        except Exception as exc:  # noqa: BLE001 - reported to the caller
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=work, args=(i, ip)) for i, ip in enumerate(ips)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(900)
+    return outcomes
+
+
+def psql(sql):
+    """Rows of ``sql`` in Odoo's database as ``a|b`` strings."""
+    out = compose(
+        "exec",
+        "-T",
+        "postgres_companion",
+        "psql",
+        "-U",
+        "postgres",
+        "-d",
+        DB,
+        "-tAc",
+        sql,
+        capture=True,
+    ).stdout
+    return [line for line in out.splitlines() if line]
+
+
+def _sessions_shared(odoo):
+    """Logged in through nginx, then at each replica directly with the same
+    cookie; and a login made at replica 1 used at replica 2."""
+    odoo.login()
+    (_c1, ip1), (_c2, ip2) = replicas()
+    for ip in (ip1, ip2, ip1, ip2):
+        info = replica_post(ip, odoo.sid(), "/web/session/get_session_info")
+        assert info["uid"] and info["username"] == "admin", (ip, info)
+    resp = requests.post(
+        f"http://{ip1}:8069/web/session/authenticate",
+        json={"params": {"db": DB, "login": "admin", "password": "admin"}},
+        headers=FORWARDED,
+        timeout=60,
+    )
+    sid = resp.cookies.get("session_id")
+    assert sid and resp.json()["result"]["uid"], resp.text[:300]
+    info = replica_post(ip2, sid, "/web/session/get_session_info")
+    assert info["uid"] == resp.json()["result"]["uid"], info
+    keys = compose(
+        "exec",
+        "-T",
+        "redis_cache",
+        "redis-cli",
+        "--scan",
+        "--pattern",
+        "sicantik:session:*",
+        capture=True,
+    ).stdout.split()
+    files = compose(
+        "exec",
+        "-T",
+        "odoo_companion",
+        "sh",
+        "-c",
+        "find /var/lib/odoo -path '*sessions*' -type f | wc -l",
+        capture=True,
+    ).stdout.strip()
+    assert keys and files == "0", (len(keys), files)
+    return f"replicas {ip1}, {ip2}; {len(keys)} sessions in Redis, 0 session files"
+
+
+def _recheck_with_replica_killed(odoo):
+    """A full re-check (every SICANTIK row, a commit per batch of
+    SICANTIK_SYNC_BATCH_SIZE) runs on replica 2, which is killed once two
+    batches are committed. The interrupted run is resumed through nginx (now
+    on the surviving replica) and completes: no run left running,
+    no permit lost, duplicated or marked missing. The minutely sync cron is
+    paused meanwhile, so that the run is not skipped for its lock."""
+    odoo.login()
+    crons = [
+        odoo.ref("sicantik_sync.ir_cron_sicantik_sync"),
+        odoo.ref("sicantik_sync.ir_cron_sicantik_recheck"),
+    ]
+    permits = odoo.call("sicantik.permit", "search_count", [])
+    odoo.call("ir.cron", "write", crons, {"active": False})
+    try:
+        (_c1, _ip1), (c2, ip2) = replicas()
+        worker = threading.Thread(
+            target=_ignore,
+            args=(replica_call, ip2, odoo.sid(), "sicantik.sync", "run_cycle"),
+            kwargs={"kind": "recheck"},
+            daemon=True,
+        )
+        worker.start()
+        deadline = time.monotonic() + 300
+        running = []
+        while time.monotonic() < deadline and worker.is_alive():
+            running = psql(
+                "SELECT id, batch_count FROM sicantik_sync_run "
+                "WHERE state = 'running' AND kind = 'recheck'"
+            )
+            if running and int(running[0].split("|")[1]) >= 2:
+                break
+            time.sleep(0.2)
+        assert worker.is_alive() and running, f"re-check not caught mid-run: {running}"
+        run("docker", "kill", c2, capture=True)
+        worker.join(60)
+        run_id = running[0].split("|")[0]
+        killed = psql(f"SELECT batch_count FROM sicantik_sync_run WHERE id = {run_id}")
+        _cycle_until_done(odoo, "recheck")
+        final = psql(
+            "SELECT state, batch_count, missing_count FROM sicantik_sync_run "
+            f"WHERE id = {run_id}"
+        )
+    finally:
+        odoo.call("ir.cron", "write", crons, {"active": True})
+    state, batches, missing = final[0].split("|")
+    assert state == "done" and missing == "0", final
+    dupes = psql(
+        "SELECT sicantik_id FROM sicantik_permit GROUP BY sicantik_id "
+        "HAVING count(*) > 1"
+    )
+    after = odoo.call("sicantik.permit", "search_count", [])
+    assert after == permits and not dupes, (permits, after, dupes)
+    # The killed replica comes back (nginx restarts along with it).
+    up_all()
+    return (
+        f"run {run_id} killed after {killed[0]} batches, resumed to done in "
+        f"{batches}; {after} permits, none missing or duplicated"
+    )
+
+
+def _cycle_until_done(odoo, kind, tries=30):
+    """run_cycle until the run of ``kind`` is done; a scheduler run holding
+    the sync's lock answers ``locked``, so wait and ask again."""
+    for _i in range(tries):
+        result = odoo.call("sicantik.sync", "run_cycle", kind=kind)
+        if result["status"] == "done":
+            return result
+        assert result["status"] == "locked", result
+        time.sleep(3)
+    raise AssertionError(f"{kind} not done after {tries} cycles")
+
+
+def _ignore(func, *args, **kwargs):
+    try:
+        func(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - the replica is killed under it
+        pass
+
+
+def _cron_on_both(odoo, env):
+    """Odoo's cron lock and the sync's advisory lock: the sync cron triggered
+    on both replicas in the same instant never gives two runs at once."""
+    odoo.login()
+    cron = odoo.ref("sicantik_sync.ir_cron_sicantik_sync")
+    before = set(psql("SELECT id FROM sicantik_sync_run"))
+    permits = odoo.call("sicantik.permit", "search_count", [])
+    outcomes = on_replicas_at_once(
+        lambda ip: replica_call(
+            ip, odoo.sid(), "ir.cron", "method_direct_trigger", [cron]
+        )
+    )
+    runs = psql(
+        "SELECT id, started_at, coalesce(finished_at, now()) FROM sicantik_sync_run "
+        "ORDER BY started_at"
+    )
+    new = [r for r in runs if r.split("|")[0] not in before]
+    spans = [tuple(r.split("|")[1:]) for r in runs]
+    overlaps = [(a, b) for a, b in zip(spans, spans[1:], strict=False) if b[0] < a[1]]
+    assert not overlaps, overlaps
+    assert odoo.call("sicantik.permit", "search_count", []) == permits
+    kinds = [type(o).__name__ if isinstance(o, Exception) else "ran" for o in outcomes]
+    return f"outcomes {kinds}; {len(new)} new run(s), none overlapping"
+
+
+def _attachments_in_db(odoo, env):
+    """ir_attachment.location is db: no row points into a filestore, and the
+    shared odoo_data volume holds no filestore file."""
+    location = odoo.call("ir.config_parameter", "get_param", "ir_attachment.location")
+    rows = psql(
+        "SELECT count(*) FILTER (WHERE store_fname IS NOT NULL), "
+        "count(*) FILTER (WHERE db_datas IS NOT NULL) FROM ir_attachment"
+    )
+    on_disk, in_db = map(int, rows[0].split("|"))
+    files = compose(
+        "exec",
+        "-T",
+        "odoo_companion",
+        "sh",
+        "-c",
+        "find /var/lib/odoo -path '*filestore*' -type f | wc -l",
+        capture=True,
+    ).stdout.strip()
+    assert location == "db" and on_disk == 0 and in_db > 0 and files == "0", (
+        location,
+        on_disk,
+        in_db,
+        files,
+    )
+    return f"location {location}; {in_db} attachments in PostgreSQL, 0 in a filestore"
 
 
 def _install_addons():
@@ -745,7 +1070,7 @@ def _bundle(odoo, env):
         seed_mysql(env)
         _make_bucket(env)
         _install_addons()
-        compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+        up_all()
     _login_page()
     _public_health()
     health = _health()

@@ -333,8 +333,11 @@ def prepare_test_prefix(tmp_path: Path, text: str) -> Path:
         (prefix / "conf.d" / template.stem).write_text(rendered)
     text = text.replace("/etc/nginx/conf.d/", f"{prefix}/conf.d/")
     subprocess.run(
-        [str(REPO / "docker" / "tls" / "make-dev-certs.sh"), str(prefix / "tls"),
-         "izin.example.go.id"],
+        [
+            str(REPO / "docker" / "tls" / "make-dev-certs.sh"),
+            str(prefix / "tls"),
+            "izin.example.go.id",
+        ],
         check=True,
     )
     text = text.replace("/etc/nginx/tls/", f"{prefix}/tls/")

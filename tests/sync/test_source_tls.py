@@ -14,9 +14,8 @@ import time
 
 import pymysql
 import pytest
-from support import REPO_ROOT, STACK, load_lib
-
 from sicantik_sync_lib import source
+from support import REPO_ROOT, STACK, load_lib
 
 load_lib("sicantik_base")
 from sicantik_base_lib import health, settings  # noqa: E402

@@ -21,7 +21,9 @@ class TestPinnedParameters(TransactionCase):
             SICANTIK_FREEZE_BASE_URL="True",
             SICANTIK_PUBLIC_BASE_URL="https://izin.example.go.id:8443/",
         )
-        self.assertEqual(icp.get_param("web.base.url"), "https://izin.example.go.id:8443")
+        self.assertEqual(
+            icp.get_param("web.base.url"), "https://izin.example.go.id:8443"
+        )
         self.assertTrue(icp.get_param("web.base.url.freeze"))
         self.assertEqual(
             self.env["res.users"].browse(self.env.uid).get_base_url(),
