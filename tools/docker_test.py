@@ -31,12 +31,8 @@ BASE = "https://localhost:8443"
 PLAIN = "http://127.0.0.1:8080"
 MYSQL_PORT = int(os.environ.get("SICANTIK_TEST_MYSQL_PORT", "3307"))
 MYSQL_NETWORK = "sicantik_test_mysql"
-# Every addon, in the order of the install command of docker/README.md and
-# docs/operations.md (tests/docker/test_docs.py keeps them the same).
-ADDONS = (
-    "sicantik_base,sicantik_audit,sicantik_sync,sicantik_documents,"
-    "sicantik_bsre,sicantik_officer"
-)
+# The image of the upgrade drill's version N (see _build_previous_image).
+UPGRADE_FROM = "upgrade-from"
 DB = "sicantik_companion"
 TIMINGS = {}
 RESULTS = []
@@ -64,9 +60,12 @@ def run(*argv, check=True, capture=False, env=None, input=None, timeout=1800):
 
 
 COMPOSE_FILE = {"path": "docker/docker-compose.yml"}
+# The Odoo image tag the stack runs (SICANTIK_IMAGE_TAG): N, then N+1.
+IMAGE_TAG = {"tag": "latest"}
 
 
 def compose(*args, **kw):
+    kw["env"] = {"SICANTIK_IMAGE_TAG": IMAGE_TAG["tag"], **(kw.get("env") or {})}
     return run(
         "docker",
         "compose",
@@ -448,11 +447,25 @@ def main():
         with timed("document bucket (README step 4)"):
             compose("up", "-d", "--wait", "minio_documents", capture=True)
             _make_bucket(env)
+        # Upgrade drill: the stack starts on image N (the revision before the
+        # newest migration script) and gets its data there.
+        with timed("build image N (upgrade drill)"):
+            check("upgrade drill: image N built", _build_previous_image)
+        IMAGE_TAG["tag"] = UPGRADE_FROM
         with timed("odoo -i (all addons)"):
             _install_addons()
         check("audit lockdown (optional step, superuser DSN)", lambda: _lockdown(env))
         with timed("compose up --wait"):
             up_all()
+        check(
+            "upgrade drill: image N with data (sync, documents, signatures, audit)",
+            lambda: _data_on_previous(odoo),
+        )
+        IMAGE_TAG["tag"] = "latest"
+        check(
+            "upgrade drill: N+1 upgrades the modules, data intact, chain verifies",
+            lambda: _upgrade(odoo),
+        )
         check("login page through nginx", lambda: _login_page())
         check("/sicantik/health: public form through nginx", _public_health)
         check("/sicantik/health detail green inside the network", _health)
@@ -606,6 +619,14 @@ def main():
     finally:
         with timed("tear-down"):
             teardown()
+            # Image N of the upgrade drill is rebuilt by every run.
+            run(
+                "docker",
+                "rmi",
+                f"sicantik-companion-odoo:{UPGRADE_FROM}",
+                check=False,
+                capture=True,
+            )
         check("tear-down leaves nothing", lambda: _nothing_left())
     TIMINGS["total"] = round(time.monotonic() - start, 1)
     log("timings: " + json.dumps(TIMINGS))
@@ -620,7 +641,7 @@ SIGNER_NIK = "1206010101800001"
 SIGNER_PASSPHRASE = "Sandbox#123"
 
 
-def _sign_and_verify(admin):
+def _sign_and_verify(admin, suffix=""):
     """A petugas requests, the official approves and signs two documents in one
     batch through the sign route; each public /verify/<token> page answers."""
     admin.login()
@@ -628,8 +649,12 @@ def _sign_and_verify(admin):
     password = secrets.token_hex(12)
     users = {}
     for login, group, extra in (
-        ("docker_petugas", "sicantik_base.group_petugas", {}),
-        ("docker_pejabat", "sicantik_base.group_pejabat", {"bsre_nik": SIGNER_NIK}),
+        ("docker_petugas" + suffix, "sicantik_base.group_petugas", {}),
+        (
+            "docker_pejabat" + suffix,
+            "sicantik_base.group_pejabat",
+            {"bsre_nik": SIGNER_NIK},
+        ),
     ):
         users[login] = admin.call(
             "res.users",
@@ -645,10 +670,18 @@ def _sign_and_verify(admin):
     # Only the permit's designated official may sign (#12): the admin links
     # the official's login to the SICANTIK official of the chosen permits, as
     # on the user form, and takes up to two documents that official signs.
+    # Documents without a signature request yet (version N signed some).
+    requested = admin.call(
+        "sicantik.signature.request", "search_read", [], ["document_id"]
+    )
     stored = admin.call(
         "sicantik.document",
         "search_read",
-        [("state", "=", "stored"), ("permit_id.official_id", "!=", False)],
+        [
+            ("state", "=", "stored"),
+            ("permit_id.official_id", "!=", False),
+            ("id", "not in", [r["document_id"][0] for r in requested]),
+        ],
         ["permit_id"],
         order="id",
     )
@@ -668,20 +701,20 @@ def _sign_and_verify(admin):
     admin.call(
         "res.users",
         "write",
-        [users["docker_pejabat"]],
+        [users["docker_pejabat" + suffix]],
         {"sicantik_official_id": official_id},
     )
-    petugas = Odoo().login_as("docker_petugas", password)
+    petugas = Odoo().login_as("docker_petugas" + suffix, password)
     request_ids = []
     for doc in docs:
         rid = petugas.call(
             "sicantik.signature.request",
             "create",
-            {"document_id": doc["id"], "official_id": users["docker_pejabat"]},
+            {"document_id": doc["id"], "official_id": users["docker_pejabat" + suffix]},
         )
         petugas.call("sicantik.signature.request", "action_submit", [rid])
         request_ids.append(rid)
-    official = Odoo().login_as("docker_pejabat", password)
+    official = Odoo().login_as("docker_pejabat" + suffix, password)
     official.call("sicantik.signature.request", "action_approve", request_ids)
     wizard = official.call(
         "sicantik.sign.wizard", "create", {"request_ids": [(6, 0, request_ids)]}
@@ -986,18 +1019,165 @@ def _attachments_in_db(odoo, env):
     return f"location {location}; {in_db} attachments in PostgreSQL, 0 in a filestore"
 
 
-def _install_addons():
-    """`odoo -i` every addon in a one-off container: the docs' install step."""
+def image_addons():
+    """The docs' discovery step: every addon of the image (entrypoint
+    ``addons``), checked against the repository's."""
+    listed = compose(
+        "run", "--rm", "-T", "--no-deps", "odoo_companion", "addons", capture=True
+    ).stdout.strip()
+    ours = sorted(
+        p.parent.name for p in (ROOT / "odoo_addons").glob("*/__manifest__.py")
+    )
+    assert listed.split(",") == ours, (listed, ours)
+    return listed
+
+
+def _install_addons(flag="-i"):
+    """`odoo -i "$ADDONS"` (or -u) in a one-off container: the docs' step."""
     compose(
         "run",
         "--rm",
         "-T",
         "odoo_companion",
         "odoo",
-        "-i",
-        ADDONS,
+        flag,
+        image_addons(),
         "--stop-after-init",
         capture=True,
+    )
+
+
+# --- Upgrade drill (issue #13, item 6) -------------------------------------------
+
+
+def _previous_revision():
+    """Version N: the commit before the newest migration script was added."""
+    scripts = run(
+        "git", "ls-files", "odoo_addons/*/migrations/*/*.py", capture=True
+    ).stdout.split()
+    assert scripts, "no migration script in odoo_addons/*/migrations"
+    added = []
+    for script in scripts:
+        line = run(
+            "git",
+            "log",
+            "--diff-filter=A",
+            "--format=%ct %H",
+            "-n1",
+            "--",
+            script,
+            capture=True,
+        ).stdout.split()
+        if line:
+            added.append((int(line[0]), line[1], script))
+    assert added, f"{scripts}: not committed yet"
+    _when, commit, script = max(added)
+    return f"{commit}^", script
+
+
+def _build_previous_image():
+    """Image N from `git archive` of that revision, built like N+1 (same
+    Dockerfile of that revision, same stand-in base, same wheelhouse)."""
+    rev, script = _previous_revision()
+    context = WORK / "image-n"
+    context.mkdir()
+    proc = subprocess.run(
+        f"git archive --format=tar {rev} | tar -x -C {context}",
+        shell=True,
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for wheel in (ROOT / "docker" / "wheelhouse").glob("*.whl"):
+        shutil.copy(wheel, context / "docker" / "wheelhouse" / wheel.name)
+    docker = "docker"
+    if run("docker", "buildx", "version", check=False, capture=True).returncode:
+        docker = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
+    run(
+        docker,
+        "build",
+        "-q",
+        "-f",
+        str(context / "docker" / "Dockerfile"),
+        "-t",
+        f"sicantik-companion-odoo:{UPGRADE_FROM}",
+        "--build-arg",
+        "ODOO_IMAGE=sicantik-test/odoo:18.0",
+        str(context),
+        env={"DOCKER_BUILDKIT": "1"},
+        capture=True,
+    )
+    shutil.rmtree(context)
+    return f"{rev} (before {script})"
+
+
+def _data_on_previous(odoo):
+    """Image N with data: a complete sync, imported documents, a signed
+    batch (with its audit events)."""
+    odoo.login()
+    _run_cron_until(odoo, "sicantik_sync.ir_cron_sicantik_sync", "sicantik.permit")
+    _cycle_until_done(odoo, "sync")
+    _run_cron_until(
+        odoo,
+        "sicantik_documents.ir_cron_sicantik_document_import",
+        "sicantik.document",
+    )
+    signed = _sign_and_verify(odoo, suffix="_n")
+    UPGRADE_BEFORE.update(upgrade_snapshot(odoo))
+    return f"{signed}; {UPGRADE_BEFORE}"
+
+
+UPGRADE_BEFORE = {}
+
+
+def upgrade_snapshot(odoo):
+    odoo.login()
+    counts = {
+        model: odoo.call(model, "search_count", [])
+        for model in (
+            "sicantik.permit",
+            "sicantik.document",
+            "sicantik.sync.run",
+            "sicantik.audit.event",
+        )
+    }
+    counts["signed"] = odoo.call(
+        "sicantik.signature.request", "search_count", [("state", "=", "signed")]
+    )
+    return counts
+
+
+def _upgrade(odoo):
+    """docker/README.md "Upgrade" with image N+1: stop Odoo and nginx,
+    `odoo -u "$ADDONS"`, up. The migration ran (rows_per_second backfilled
+    on N's runs), nothing was lost, the audit chain verifies."""
+    before = dict(UPGRADE_BEFORE)
+    assert before, "no data on image N"
+    compose("stop", "odoo_companion", "nginx_proxy", capture=True)
+    with timed("upgrade: odoo -u (all addons)"):
+        _install_addons("-u")
+    with timed("upgrade: up --wait"):
+        up_all()
+    version = psql(
+        "SELECT latest_version FROM ir_module_module WHERE name = 'sicantik_sync'"
+    )
+    backfilled = psql(
+        "SELECT count(*) FILTER (WHERE abs(rows_per_second - source_rows / duration)"
+        " < 0.01), count(*) FROM sicantik_sync_run WHERE state = 'done' "
+        "AND duration > 0"
+    )[0].split("|")
+    after = upgrade_snapshot(odoo)
+    lost = {k: (v, after[k]) for k, v in before.items() if after[k] < v}
+    verify = odoo.call("sicantik.audit.event", "action_verify_chain")
+    assert version == ["18.0.1.1.0"], version
+    assert int(backfilled[1]) > 0 and backfilled[0] == backfilled[1], backfilled
+    assert not lost, lost
+    assert verify["params"]["type"] == "success", verify
+    return (
+        f"sicantik_sync {version[0]}; rows_per_second on {backfilled[0]}/"
+        f"{backfilled[1]} runs of N; kept {before}; {verify['params']['message']}"
     )
 
 

@@ -9,6 +9,8 @@
 #   odoo [ARGS]       render config, wait for PostgreSQL, exec odoo ARGS (default)
 #   -OPTION [ARGS]    same, e.g. `-u sicantik_core --stop-after-init`
 #   render-config     only render the config to $ODOO_RC and exit (tests, debugging)
+#   addons            print every addon of the image, comma-separated, for
+#                     `odoo -i/-u "$ADDONS"` (a new addon needs no doc change)
 #   audit-lockdown    OPTIONAL admin step (issue #12): move the audit table and
 #                     trigger away from Odoo's role with the superuser DSN in
 #                     SICANTIK_AUDIT_LOCKDOWN_DSN (docs/operations.md)
@@ -231,6 +233,15 @@ prepare() {
 [ "$#" -gt 0 ] || set -- odoo
 
 case "$1" in
+    addons)
+        # Needs no settings: the addons are part of the image.
+        for _manifest in "$SICANTIK_ADDONS_PATH"/*/__manifest__.py; do
+            [ -f "$_manifest" ] || continue
+            _dir=${_manifest%/__manifest__.py}
+            printf '%s\n' "${_dir##*/}"
+        done | sort | paste -sd, -
+        exit 0
+        ;;
     render-config)
         prepare
         printf 'entrypoint: wrote %s\n' "$ODOO_RC" >&2
