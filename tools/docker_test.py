@@ -1190,7 +1190,8 @@ def _upgrade(odoo):
     with timed("upgrade: up --wait"):
         up_all()
     version = psql(
-        "SELECT latest_version FROM ir_module_module WHERE name = 'sicantik_sync'"
+        "SELECT latest_version FROM ir_module_module WHERE name IN "
+        "('sicantik_base', 'sicantik_sync') ORDER BY name"
     )
     backfilled = psql(
         "SELECT count(*) FILTER (WHERE abs(rows_per_second - source_rows / duration)"
@@ -1200,12 +1201,15 @@ def _upgrade(odoo):
     after = upgrade_snapshot(odoo)
     lost = {k: (v, after[k]) for k, v in before.items() if after[k] < v}
     verify = odoo.call("sicantik.audit.event", "action_verify_chain")
-    assert version == ["18.0.1.1.0"], version
+    on_disk = psql("SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL")
+    assert version == ["18.0.1.1.0", "18.0.1.1.0"], version
+    assert on_disk == ["0"], on_disk
     assert int(backfilled[1]) > 0 and backfilled[0] == backfilled[1], backfilled
     assert not lost, lost
     assert verify["params"]["type"] == "success", verify
     return (
-        f"sicantik_sync {version[0]}; rows_per_second on {backfilled[0]}/"
+        f"sicantik_base, sicantik_sync {version[0]}: no attachment left in a "
+        f"filestore, rows_per_second on {backfilled[0]}/"
         f"{backfilled[1]} runs of N; kept {before}; {verify['params']['message']}"
     )
 

@@ -44,3 +44,16 @@ class TestPinnedParameters(TransactionCase):
         self.assertFalse(attachment.store_fname)
         self.assertEqual(attachment.db_datas, b"stored in PostgreSQL")
         self.assertEqual(attachment.raw, b"stored in PostgreSQL")
+
+    def test_existing_attachments_move_to_the_pinned_storage(self):
+        """What the install hook and the 18.0.1.1.0 migration do."""
+        self.env_patch(SICANTIK_ATTACHMENT_LOCATION="file")
+        attachment = self.env["ir.attachment"].create(
+            {"name": "old.txt", "raw": b"made on one replica's disk"}
+        )
+        self.assertTrue(attachment.store_fname)
+        self.env_patch(SICANTIK_ATTACHMENT_LOCATION="db")
+        self.assertGreaterEqual(self.env["ir.attachment"]._move_to_pinned_storage(), 1)
+        attachment.invalidate_recordset()
+        self.assertFalse(attachment.store_fname)
+        self.assertEqual(attachment.db_datas, b"made on one replica's disk")

@@ -272,6 +272,7 @@ class SicantikSync(models.AbstractModel):
             {
                 "state": "done",
                 "finished_at": fields.Datetime.now(),
+                "rows_per_second": run.duration and run.source_rows / run.duration,
                 "watermarks_after": self.env["sicantik.sync.state"].sudo()._snapshot(),
             }
         )
