@@ -477,22 +477,12 @@ def main():
         check("document bucket is versioned (audit anchors)", lambda: _versioned(env))
 
         def odoo_role():
-            out = compose(
-                "exec",
-                "-T",
-                "postgres_companion",
-                "psql",
-                "-U",
-                "postgres",
-                "-d",
-                DB,
-                "-tAc",
+            out = psql(
                 "SELECT rolsuper, rolcreatedb, pg_get_userbyid(datdba) "
                 "FROM pg_roles, pg_database WHERE rolname = 'odoo' "
-                f"AND datname = '{DB}'",
-                capture=True,
-            ).stdout.strip()
-            assert out == "f|t|odoo", out
+                f"AND datname = '{DB}'"
+            )
+            assert out == ["f|t|odoo"], out
             return "odoo: NOSUPERUSER CREATEDB, owns the database"
 
         check("Odoo's PostgreSQL role is no superuser (#12)", odoo_role)
@@ -849,6 +839,20 @@ def psql(sql):
     return [line for line in out.splitlines() if line]
 
 
+def files_in_data_dir(kind):
+    """How many files lie under Odoo's data_dir (the odoo_data volume) in a
+    ``sessions`` or ``filestore`` folder."""
+    return compose(
+        "exec",
+        "-T",
+        "odoo_companion",
+        "sh",
+        "-c",
+        f"find /var/lib/odoo -path '*{kind}*' -type f | wc -l",
+        capture=True,
+    ).stdout.strip()
+
+
 def _sessions_shared(odoo):
     """Logged in through nginx, then at each replica directly with the same
     cookie; and a login made at replica 1 used at replica 2."""
@@ -877,15 +881,7 @@ def _sessions_shared(odoo):
         "sicantik:session:*",
         capture=True,
     ).stdout.split()
-    files = compose(
-        "exec",
-        "-T",
-        "odoo_companion",
-        "sh",
-        "-c",
-        "find /var/lib/odoo -path '*sessions*' -type f | wc -l",
-        capture=True,
-    ).stdout.strip()
+    files = files_in_data_dir("sessions")
     assert keys and files == "0", (len(keys), files)
     return f"replicas {ip1}, {ip2}; {len(keys)} sessions in Redis, 0 session files"
 
@@ -1029,15 +1025,7 @@ def _attachments_in_db(odoo, env):
         "count(*) FILTER (WHERE db_datas IS NOT NULL) FROM ir_attachment"
     )
     on_disk, in_db = map(int, rows[0].split("|"))
-    files = compose(
-        "exec",
-        "-T",
-        "odoo_companion",
-        "sh",
-        "-c",
-        "find /var/lib/odoo -path '*filestore*' -type f | wc -l",
-        capture=True,
-    ).stdout.strip()
+    files = files_in_data_dir("filestore")
     # Files of attachments moved to PostgreSQL stay until Odoo's file GC.
     assert location == "db" and on_disk == 0 and in_db > 0, (location, on_disk, in_db)
     return (

@@ -211,29 +211,34 @@ def test_missing_secret_aborts(tmp_path, missing):
     assert not output.exists()
 
 
-def test_mysql_tls_needs_a_ca_unless_opted_out(tmp_path):
-    env = {k: v for k, v in SAMPLE_ENV.items() if k != "SICANTIK_MYSQL_TLS_CA"}
+@pytest.mark.parametrize(
+    "change, message, explicit",
+    [
+        # MySQL: TLS needs its CA file, unless the office opts out.
+        (
+            {"SICANTIK_MYSQL_TLS_CA": None},
+            "SICANTIK_MYSQL_TLS_CA",
+            {"SICANTIK_MYSQL_TLS": "False"},
+        ),
+        # S3: plain HTTP only to the stack's own MinIO.
+        (
+            {"SICANTIK_S3_ENDPOINT": "s3.example.go.id:9000"},
+            "SICANTIK_S3_SECURE=True",
+            {"SICANTIK_S3_SECURE": "True"},
+        ),
+    ],
+)
+def test_links_in_clear_need_an_explicit_setting(tmp_path, change, message, explicit):
+    env = {k: v for k, v in {**SAMPLE_ENV, **change}.items() if v is not None}
     result, output = run_entrypoint(tmp_path, env, "render-config")
     assert result.returncode != 0
-    assert "SICANTIK_MYSQL_TLS_CA" in result.stderr
+    assert message in result.stderr
     assert not output.exists()
-    result, output = run_entrypoint(
-        tmp_path, {**env, "SICANTIK_MYSQL_TLS": "False"}, "render-config"
-    )
+    result, output = run_entrypoint(tmp_path, {**env, **explicit}, "render-config")
     assert result.returncode == 0, result.stderr
-    assert read_conf(output)["sicantik_mysql_tls"] == "False"
-
-
-def test_remote_s3_in_clear_aborts(tmp_path):
-    env = {**SAMPLE_ENV, "SICANTIK_S3_ENDPOINT": "s3.example.go.id:9000"}
-    result, output = run_entrypoint(tmp_path, env, "render-config")
-    assert result.returncode != 0
-    assert "SICANTIK_S3_SECURE=True" in result.stderr
-    assert not output.exists()
-    result, output = run_entrypoint(
-        tmp_path, {**env, "SICANTIK_S3_SECURE": "True"}, "render-config"
-    )
-    assert result.returncode == 0, result.stderr
+    options = read_conf(output)
+    for key, value in explicit.items():
+        assert options[key.lower()] == value
 
 
 def test_empty_required_value_aborts(tmp_path):
