@@ -24,11 +24,13 @@ class IrAttachment(models.Model):
         if not settings.get("attachment_location"):
             return 0
         env = self.env(su=True)
+        env.flush_all()
         env.cr.execute(
             "SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL"
         )
         before = env.cr.fetchone()[0]
         env["ir.attachment"].force_storage()
+        env.flush_all()
         env.cr.execute(
             "SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL"
         )
