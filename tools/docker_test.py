@@ -617,6 +617,7 @@ def main():
                 "docker",
                 "rmi",
                 f"sicantik-companion-odoo:{UPGRADE_FROM}",
+                f"sicantik-bsre-sandbox:{UPGRADE_FROM}",
                 check=False,
                 capture=True,
             )
@@ -1125,6 +1126,14 @@ def _build_previous_image():
         capture=True,
     )
     shutil.rmtree(context)
+    # SICANTIK_IMAGE_TAG names the BSrE sandbox's image too (dev only, the
+    # same for both versions).
+    run(
+        "docker",
+        "tag",
+        "sicantik-bsre-sandbox:latest",
+        f"sicantik-bsre-sandbox:{UPGRADE_FROM}",
+    )
     return f"{rev} (before {script})"
 
 
