@@ -28,7 +28,7 @@ docker save -o "$root/images.tar" "$@"
 printf '%s\n' "$@" >"$root/images.txt"
 # What `compose up` reads at run time; no build context is needed.
 tar -C docker -cf - docker-compose.yml .env.example README.md nginx postgres \
-    certs/README.md backup | tar -C "$root/docker" -xf -
+    certs/README.md backup tls/make-dev-certs.sh | tar -C "$root/docker" -xf -
 cp -r docker/wheelhouse "$root/wheelhouse"
 mkdir -p "$(dirname "$out")"
 tar -C "$stage" -cf "$out" sicantik-companion-bundle

@@ -18,23 +18,22 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import psycopg2
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "sicantik_companion"
 WORK = ROOT / ".local" / "docker" / "run"
-BASE = "http://127.0.0.1:8080"
+BASE = "https://localhost:8443"
+PLAIN = "http://127.0.0.1:8080"
 MYSQL_PORT = int(os.environ.get("SICANTIK_TEST_MYSQL_PORT", "3307"))
 MYSQL_NETWORK = "sicantik_test_mysql"
-# Every addon, in the order of the install command of docker/README.md and
-# docs/operations.md (tests/docker/test_docs.py keeps them the same).
-ADDONS = (
-    "sicantik_base,sicantik_audit,sicantik_sync,sicantik_documents,"
-    "sicantik_bsre,sicantik_officer,sicantik_applicant"
-)
+# The image of the upgrade drill's version N (see _build_previous_image).
+UPGRADE_FROM = "upgrade-from"
 DB = "sicantik_companion"
 TIMINGS = {}
 RESULTS = []
@@ -62,9 +61,12 @@ def run(*argv, check=True, capture=False, env=None, input=None, timeout=1800):
 
 
 COMPOSE_FILE = {"path": "docker/docker-compose.yml"}
+# The Odoo image tag the stack runs (SICANTIK_IMAGE_TAG): N, then N+1.
+IMAGE_TAG = {"tag": "latest"}
 
 
 def compose(*args, **kw):
+    kw["env"] = {"SICANTIK_IMAGE_TAG": IMAGE_TAG["tag"], **(kw.get("env") or {})}
     return run(
         "docker",
         "compose",
@@ -78,6 +80,24 @@ def compose(*args, **kw):
         "dev",
         *args,
         **kw,
+    )
+
+
+REPLICAS = 2
+
+
+def up_all():
+    """The documented start, scaled out: every `up` of the test keeps two
+    Odoo replicas behind nginx (docker/README.md, "Scale-out")."""
+    compose(
+        "up",
+        "-d",
+        "--wait",
+        "--wait-timeout",
+        "600",
+        "--scale",
+        f"odoo_companion={REPLICAS}",
+        capture=True,
     )
 
 
@@ -105,12 +125,32 @@ def check(name, func):
     return detail
 
 
+def make_certs():
+    """Self-signed TLS for nginx (localhost) and the sandbox MySQL
+    (sicantik-mysql), by the script an administrator uses for a dev stack; the
+    test's HTTP client trusts only the site's CA (REQUESTS_CA_BUNDLE)."""
+    tls = WORK / "tls"
+    run("docker/tls/make-dev-certs.sh", str(tls / "site"), "localhost", capture=True)
+    run(
+        "docker/tls/make-dev-certs.sh",
+        str(tls / "mysql"),
+        "sicantik-mysql",
+        capture=True,
+    )
+    certs = WORK / "certs"
+    certs.mkdir()
+    shutil.copy(tls / "mysql" / "ca.crt", certs / "sicantik-mysql-ca.crt")
+    os.environ["REQUESTS_CA_BUNDLE"] = str(tls / "site" / "ca.crt")
+    return tls, certs
+
+
 def write_env():
     """Test settings: fresh secrets for every run, loopback-only ports."""
     uploads = WORK / "uploads"
     backups = WORK / "backups"
     for path in (uploads, backups):
         path.mkdir(parents=True, exist_ok=True)
+    tls, certs = make_certs()
     values = {
         "SICANTIK_IMAGE_TAG": "latest",
         "SERVICES_PUBLISH_IP": "127.0.0.1",
@@ -141,7 +181,12 @@ def write_env():
         "SICANTIK_BSRE_URL": "http://bsre_sandbox:8020",
         "SICANTIK_BSRE_USER": "sicantik-test",
         "SICANTIK_BSRE_PASSWORD": secrets.token_hex(16),
-        "SICANTIK_PUBLIC_BASE_URL": "http://localhost:8080",
+        "SICANTIK_PUBLIC_BASE_URL": BASE,
+        "SICANTIK_PUBLIC_HOST": "localhost",
+        "NGINX_TLS_DIR": str(tls / "site"),
+        "SICANTIK_CERTS_DIR": str(certs),
+        "SICANTIK_MYSQL_TLS_CA": "/etc/sicantik/certs/sicantik-mysql-ca.crt",
+        "SICANTIK_TEST_MYSQL_TLS_DIR": str(tls / "mysql"),
         # The host reaches nginx through Docker's proxy, from the bridge gateway
         # (a private address): narrowed to loopback, nginx's callers are public
         # visitors and only Odoo's own container sees the health detail.
@@ -255,6 +300,9 @@ class Odoo:
                 json.dumps(body["error"].get("data", body["error"]))[:800]
             )
         return body["result"]
+
+    def sid(self):
+        return self.session.cookies.get("session_id")
 
     def ref(self, xmlid):
         module, name = xmlid.split(".")
@@ -400,35 +448,41 @@ def main():
         with timed("document bucket (README step 4)"):
             compose("up", "-d", "--wait", "minio_documents", capture=True)
             _make_bucket(env)
+        # Upgrade drill: the stack starts on image N (the revision before the
+        # newest migration script) and gets its data there.
+        with timed("build image N (upgrade drill)"):
+            check("upgrade drill: image N built", _build_previous_image)
+        IMAGE_TAG["tag"] = UPGRADE_FROM
         with timed("odoo -i (all addons)"):
             _install_addons()
         check("audit lockdown (optional step, superuser DSN)", lambda: _lockdown(env))
         with timed("compose up --wait"):
-            compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+            up_all()
+        check(
+            "upgrade drill: image N with data (sync, documents, signatures, audit)",
+            lambda: _data_on_previous(odoo),
+        )
+        IMAGE_TAG["tag"] = "latest"
+        check(
+            "upgrade drill: N+1 upgrades the modules, data intact, chain verifies",
+            lambda: _upgrade(odoo),
+        )
         check("login page through nginx", lambda: _login_page())
         check("/sicantik/health: public form through nginx", _public_health)
         check("/sicantik/health detail green inside the network", _health)
+        check("TLS: redirect, HSTS, Secure cookie, server_name", _tls_front)
         check("admin login", odoo.login)
+        check("web.base.url frozen to the public URL", lambda: _base_url(odoo))
         check("SICANTIK MySQL account is SELECT-only", lambda: _mysql_grants(env))
         check("document bucket is versioned (audit anchors)", lambda: _versioned(env))
 
         def odoo_role():
-            out = compose(
-                "exec",
-                "-T",
-                "postgres_companion",
-                "psql",
-                "-U",
-                "postgres",
-                "-d",
-                DB,
-                "-tAc",
+            out = psql(
                 "SELECT rolsuper, rolcreatedb, pg_get_userbyid(datdba) "
                 "FROM pg_roles, pg_database WHERE rolname = 'odoo' "
-                f"AND datname = '{DB}'",
-                capture=True,
-            ).stdout.strip()
-            assert out == "f|t|odoo", out
+                f"AND datname = '{DB}'"
+            )
+            assert out == ["f|t|odoo"], out
             return "odoo: NOSUPERUSER CREATEDB, owns the database"
 
         check("Odoo's PostgreSQL role is no superuser (#12)", odoo_role)
@@ -457,15 +511,32 @@ def main():
 
         check("audit trigger cannot be disabled by Odoo's role", disable_trigger)
 
+        check(
+            "scale-out: a login on one replica works on the other (Redis sessions)",
+            lambda: _sessions_shared(odoo),
+        )
+
         def sync():
             # One cron call is one batch; the first ones may bring reference data.
-            n = _run_cron_until(
-                odoo, "sicantik_sync.ir_cron_sicantik_sync", "sicantik.permit"
+            # The cron once (one batch, as the scheduler calls it), then the
+            # rest of the run in one call (batches of one row in the test).
+            _run_cron_until(
+                odoo, "sicantik_sync.ir_cron_sicantik_sync", "sicantik.permit", tries=1
             )
+            _cycle_until_done(odoo, "sync")
+            n = odoo.call("sicantik.permit", "search_count", [])
             assert n > 0, "no permit synced"
-            return f"{n} permits"
+            return f"{n} permits, the run done"
 
         check("real sync from SICANTIK's MySQL", sync)
+        check(
+            "re-check run: its replica killed mid-run, resumed, nothing lost",
+            lambda: _recheck_with_replica_killed(odoo, env),
+        )
+        check(
+            "sync cron triggered on both replicas at once: no overlapping runs",
+            lambda: _cron_on_both(odoo, env),
+        )
 
         def pdf_import():
             docs = _run_cron_until(
@@ -486,7 +557,14 @@ def main():
         def sign_and_verify():
             return _sign_and_verify(odoo)
 
-        check("batch signed through bsre_sandbox, /verify page", sign_and_verify)
+        check(
+            "batch signed on both replicas at once: each document signed once, /verify",
+            sign_and_verify,
+        )
+        check(
+            "attachments in PostgreSQL, none on a replica's disk",
+            lambda: _attachments_in_db(odoo, env),
+        )
 
         def backup():
             compose(
@@ -507,7 +585,7 @@ def main():
         def restart():
             with timed("compose restart"):
                 compose("restart", capture=True)
-                compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+                up_all()
             after = snapshot_counts(odoo, env)
             assert after == before, f"{before} != {after}"
             return after
@@ -517,7 +595,7 @@ def main():
         def down_up():
             compose("down", "--timeout", "20", capture=True)
             with timed("compose up --wait (existing volumes)"):
-                compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+                up_all()
             after = snapshot_counts(odoo, env)
             assert after == before, f"{before} != {after}"
             return after
@@ -534,6 +612,15 @@ def main():
     finally:
         with timed("tear-down"):
             teardown()
+            # Image N of the upgrade drill is rebuilt by every run.
+            run(
+                "docker",
+                "rmi",
+                f"sicantik-companion-odoo:{UPGRADE_FROM}",
+                f"sicantik-bsre-sandbox:{UPGRADE_FROM}",
+                check=False,
+                capture=True,
+            )
         check("tear-down leaves nothing", lambda: _nothing_left())
     TIMINGS["total"] = round(time.monotonic() - start, 1)
     log("timings: " + json.dumps(TIMINGS))
@@ -548,7 +635,7 @@ SIGNER_NIK = "1206010101800001"
 SIGNER_PASSPHRASE = "Sandbox#123"
 
 
-def _sign_and_verify(admin):
+def _sign_and_verify(admin, suffix=""):
     """A petugas requests, the official approves and signs two documents in one
     batch through the sign route; each public /verify/<token> page answers."""
     admin.login()
@@ -556,8 +643,12 @@ def _sign_and_verify(admin):
     password = secrets.token_hex(12)
     users = {}
     for login, group, extra in (
-        ("docker_petugas", "sicantik_base.group_petugas", {}),
-        ("docker_pejabat", "sicantik_base.group_pejabat", {"bsre_nik": SIGNER_NIK}),
+        ("docker_petugas" + suffix, "sicantik_base.group_petugas", {}),
+        (
+            "docker_pejabat" + suffix,
+            "sicantik_base.group_pejabat",
+            {"bsre_nik": SIGNER_NIK},
+        ),
     ):
         users[login] = admin.call(
             "res.users",
@@ -573,10 +664,18 @@ def _sign_and_verify(admin):
     # Only the permit's designated official may sign (#12): the admin links
     # the official's login to the SICANTIK official of the chosen permits, as
     # on the user form, and takes up to two documents that official signs.
+    # Documents without a signature request yet (version N signed some).
+    requested = admin.call(
+        "sicantik.signature.request", "search_read", [], ["document_id"]
+    )
     stored = admin.call(
         "sicantik.document",
         "search_read",
-        [("state", "=", "stored"), ("permit_id.official_id", "!=", False)],
+        [
+            ("state", "=", "stored"),
+            ("permit_id.official_id", "!=", False),
+            ("id", "not in", [r["document_id"][0] for r in requested]),
+        ],
         ["permit_id"],
         order="id",
     )
@@ -587,36 +686,63 @@ def _sign_and_verify(admin):
         ["official_id"],
     )
     official_of = {p["id"]: p["official_id"][0] for p in permits}
+    # An official is linked to one user only: skip those linked before.
+    linked = {
+        u["sicantik_official_id"][0]
+        for u in admin.call(
+            "res.users",
+            "search_read",
+            [("sicantik_official_id", "!=", False)],
+            ["sicantik_official_id"],
+        )
+    }
     by_official = {}
     for doc in stored:
-        by_official.setdefault(official_of[doc["permit_id"][0]], []).append(doc)
+        official = official_of[doc["permit_id"][0]]
+        if official not in linked:
+            by_official.setdefault(official, []).append(doc)
     assert by_official, "no stored document of a permit with an official"
     official_id, docs = max(by_official.items(), key=lambda kv: len(kv[1]))
     docs = docs[:2]
     admin.call(
         "res.users",
         "write",
-        [users["docker_pejabat"]],
+        [users["docker_pejabat" + suffix]],
         {"sicantik_official_id": official_id},
     )
-    petugas = Odoo().login_as("docker_petugas", password)
+    petugas = Odoo().login_as("docker_petugas" + suffix, password)
     request_ids = []
     for doc in docs:
         rid = petugas.call(
             "sicantik.signature.request",
             "create",
-            {"document_id": doc["id"], "official_id": users["docker_pejabat"]},
+            {"document_id": doc["id"], "official_id": users["docker_pejabat" + suffix]},
         )
         petugas.call("sicantik.signature.request", "action_submit", [rid])
         request_ids.append(rid)
-    official = Odoo().login_as("docker_pejabat", password)
+    official = Odoo().login_as("docker_pejabat" + suffix, password)
     official.call("sicantik.signature.request", "action_approve", request_ids)
     wizard = official.call(
         "sicantik.sign.wizard", "create", {"request_ids": [(6, 0, request_ids)]}
     )
-    official.json_route(
-        "/sicantik_bsre/sign", wizard_id=wizard, passphrase=SIGNER_PASSPHRASE
+    # The same batch sent to both replicas at once (a double click reaching
+    # two containers): the claim lets exactly one of them sign each document.
+    outcomes = on_replicas_at_once(
+        lambda ip: replica_post(
+            ip,
+            official.sid(),
+            "/sicantik_bsre/sign",
+            wizard_id=wizard,
+            passphrase=SIGNER_PASSPHRASE,
+        )
     )
+    assert any(not isinstance(o, Exception) for o in outcomes), outcomes
+    signed_once = psql(
+        "SELECT res_id, count(*) FROM sicantik_audit_event WHERE action = "
+        "'sign.result' AND res_model = 'sicantik.signature.request' AND res_id IN "
+        f"({','.join(map(str, request_ids))}) GROUP BY res_id"
+    )
+    assert signed_once == [f"{rid}|1" for rid in sorted(request_ids)], signed_once
     rows = official.call(
         "sicantik.signature.request",
         "read",
@@ -630,21 +756,471 @@ def _sign_and_verify(admin):
         assert "Dokumen tidak ditemukan" not in page.text
     bogus = requests.get(f"{BASE}/verify/{secrets.token_urlsafe(16)}", timeout=60)
     assert bogus.status_code == 404, bogus.status_code
-    return f"{len(rows)} signed, verify pages 200, unknown token 404"
+    return (
+        f"{len(rows)} signed once each (2 concurrent calls: "
+        f"{[type(o).__name__ for o in outcomes]}), verify pages 200, unknown token 404"
+    )
 
 
-def _install_addons():
-    """`odoo -i` every addon in a one-off container: the docs' install step."""
+# --- Scale-out (issue #13, item 5) ---------------------------------------------
+# What nginx adds to every request, for calls made straight to one replica.
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "localhost:8443"}
+
+
+def replicas():
+    """``[(container id, address on sicantik_network)]`` of the running Odoo
+    replicas; the host reaches them directly on the bridge."""
+    ids = compose("ps", "-q", "odoo_companion", capture=True).stdout.split()
+    network = f"{PROJECT}_sicantik_network"
+    out = []
+    for cid in ids:
+        ip = run(
+            "docker",
+            "inspect",
+            "-f",
+            f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}',
+            cid,
+            capture=True,
+        ).stdout.strip()
+        out.append((cid, ip))
+    return sorted(out)
+
+
+def replica_post(ip, sid, path, timeout=600, **params):
+    resp = requests.post(
+        f"http://{ip}:8069{path}",
+        json={"params": params},
+        headers={**FORWARDED, "Cookie": f"session_id={sid}"},
+        timeout=timeout,
+    )
+    resp.raise_for_status()
+    body = resp.json()
+    if "error" in body:
+        raise RuntimeError(json.dumps(body["error"].get("data", body["error"]))[:400])
+    return body["result"]
+
+
+def replica_call(ip, sid, model, method, *args, **kwargs):
+    return replica_post(
+        ip,
+        sid,
+        "/web/dataset/call_kw",
+        model=model,
+        method=method,
+        args=list(args),
+        kwargs=kwargs,
+    )
+
+
+def on_replicas_at_once(func):
+    """``func(ip)`` on every replica in parallel; results or exceptions."""
+    ips = [ip for _cid, ip in replicas()]
+    assert len(ips) == REPLICAS, ips
+    outcomes = [None] * len(ips)
+    barrier = threading.Barrier(len(ips))
+
+    def work(i, ip):
+        barrier.wait()
+        try:
+            outcomes[i] = func(ip)
+        except Exception as exc:  # noqa: BLE001 - reported to the caller
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=work, args=(i, ip)) for i, ip in enumerate(ips)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(900)
+    return outcomes
+
+
+def psql(sql):
+    """Rows of ``sql`` in Odoo's database as ``a|b`` strings."""
+    out = compose(
+        "exec",
+        "-T",
+        "postgres_companion",
+        "psql",
+        "-U",
+        "postgres",
+        "-d",
+        DB,
+        "-tAc",
+        sql,
+        capture=True,
+    ).stdout
+    return [line for line in out.splitlines() if line]
+
+
+def files_in_data_dir(kind):
+    """How many files lie under Odoo's data_dir (the odoo_data volume) in a
+    ``sessions`` or ``filestore`` folder."""
+    return compose(
+        "exec",
+        "-T",
+        "odoo_companion",
+        "sh",
+        "-c",
+        f"find /var/lib/odoo -path '*{kind}*' -type f | wc -l",
+        capture=True,
+    ).stdout.strip()
+
+
+def _sessions_shared(odoo):
+    """Logged in through nginx, then at each replica directly with the same
+    cookie; and a login made at replica 1 used at replica 2."""
+    odoo.login()
+    (_c1, ip1), (_c2, ip2) = replicas()
+    for ip in (ip1, ip2, ip1, ip2):
+        info = replica_post(ip, odoo.sid(), "/web/session/get_session_info")
+        assert info["uid"] and info["username"] == "admin", (ip, info)
+    resp = requests.post(
+        f"http://{ip1}:8069/web/session/authenticate",
+        json={"params": {"db": DB, "login": "admin", "password": "admin"}},
+        headers=FORWARDED,
+        timeout=60,
+    )
+    sid = resp.cookies.get("session_id")
+    assert sid and resp.json()["result"]["uid"], resp.text[:300]
+    info = replica_post(ip2, sid, "/web/session/get_session_info")
+    assert info["uid"] == resp.json()["result"]["uid"], info
+    keys = compose(
+        "exec",
+        "-T",
+        "redis_cache",
+        "redis-cli",
+        "--scan",
+        "--pattern",
+        "sicantik:session:*",
+        capture=True,
+    ).stdout.split()
+    files = files_in_data_dir("sessions")
+    assert keys and files == "0", (len(keys), files)
+    return f"replicas {ip1}, {ip2}; {len(keys)} sessions in Redis, 0 session files"
+
+
+def _recheck_with_replica_killed(odoo, env):
+    """A full re-check (every SICANTIK row, a commit per batch of
+    SICANTIK_SYNC_BATCH_SIZE) runs on replica 2, which is killed once two
+    batches are committed. The interrupted run is resumed through nginx (now
+    on the surviving replica) and completes: no run left running,
+    no permit lost, duplicated or marked missing. The minutely sync cron is
+    paused meanwhile, so that the run is not skipped for its lock."""
+    odoo.login()
+    crons = [
+        odoo.ref("sicantik_sync.ir_cron_sicantik_sync"),
+        odoo.ref("sicantik_sync.ir_cron_sicantik_recheck"),
+    ]
+    permits = odoo.call("sicantik.permit", "search_count", [])
+    odoo.call("ir.cron", "write", crons, {"active": False})
+    try:
+        (_c1, _ip1), (c2, ip2) = replicas()
+        outcome = []
+        worker = threading.Thread(
+            target=lambda: outcome.append(
+                _outcome(
+                    replica_call,
+                    ip2,
+                    odoo.sid(),
+                    "sicantik.sync",
+                    "run_cycle",
+                    kind="recheck",
+                )
+            ),
+            daemon=True,
+        )
+        worker.start()
+        # Polled straight from PostgreSQL's loopback port: `compose exec` is
+        # slower than a batch.
+        pg = psycopg2.connect(
+            host="127.0.0.1",
+            port=5433,
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            dbname=DB,
+        )
+        pg.autocommit = True
+        deadline = time.monotonic() + 300
+        running = []
+        try:
+            while time.monotonic() < deadline and worker.is_alive():
+                with pg.cursor() as cur:
+                    cur.execute(
+                        "SELECT id, batch_count FROM sicantik_sync_run "
+                        "WHERE state = 'running' AND kind = 'recheck'"
+                    )
+                    running = cur.fetchall()
+                if running and running[0][1] >= 2:
+                    break
+                time.sleep(0.02)
+        finally:
+            pg.close()
+        assert (
+            worker.is_alive() and running
+        ), f"re-check not caught mid-run: {running} {outcome}"
+        run("docker", "kill", c2, capture=True)
+        worker.join(5)  # its HTTP call is left hanging: the replica is gone
+        run_id = running[0][0]
+        killed = psql(f"SELECT batch_count FROM sicantik_sync_run WHERE id = {run_id}")
+        _cycle_until_done(odoo, "recheck")
+        final = psql(
+            "SELECT state, batch_count, missing_count FROM sicantik_sync_run "
+            f"WHERE id = {run_id}"
+        )
+    finally:
+        odoo.call("ir.cron", "write", crons, {"active": True})
+    state, batches, missing = final[0].split("|")
+    assert state == "done" and missing == "0", final
+    dupes = psql(
+        "SELECT sicantik_id FROM sicantik_permit GROUP BY sicantik_id "
+        "HAVING count(*) > 1"
+    )
+    after = odoo.call("sicantik.permit", "search_count", [])
+    assert after == permits and not dupes, (permits, after, dupes)
+    # The killed replica comes back (nginx restarts along with it).
+    up_all()
+    return (
+        f"run {run_id} killed after {killed[0]} batches, resumed to done in "
+        f"{batches}; {after} permits, none missing or duplicated"
+    )
+
+
+def _cycle_until_done(odoo, kind, tries=30):
+    """run_cycle until the run of ``kind`` is done; a scheduler run holding
+    the sync's lock answers ``locked``, so wait and ask again."""
+    for _i in range(tries):
+        result = odoo.call("sicantik.sync", "run_cycle", kind=kind)
+        if result["status"] == "done":
+            return result
+        assert result["status"] == "locked", result
+        time.sleep(3)
+    raise AssertionError(f"{kind} not done after {tries} cycles")
+
+
+def _outcome(func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - the replica is killed under it
+        return exc
+
+
+def _cron_on_both(odoo, env):
+    """Odoo's cron lock and the sync's advisory lock: the sync cron triggered
+    on both replicas in the same instant never gives two runs at once."""
+    odoo.login()
+    cron = odoo.ref("sicantik_sync.ir_cron_sicantik_sync")
+    before = set(psql("SELECT id FROM sicantik_sync_run"))
+    permits = odoo.call("sicantik.permit", "search_count", [])
+    outcomes = on_replicas_at_once(
+        lambda ip: replica_call(
+            ip, odoo.sid(), "ir.cron", "method_direct_trigger", [cron]
+        )
+    )
+    new = [r for r in psql("SELECT id FROM sicantik_sync_run") if r not in before]
+    # A run starting before the previous one (in start order) finished.
+    overlaps = psql(
+        "SELECT id FROM (SELECT id, started_at, lag(coalesce(finished_at, "
+        "now() AT TIME ZONE 'UTC')) OVER (ORDER BY started_at, id) AS previous_end "
+        "FROM sicantik_sync_run WHERE kind = 'sync') runs "
+        "WHERE started_at < previous_end"
+    )
+    assert not overlaps, overlaps
+    assert odoo.call("sicantik.permit", "search_count", []) == permits
+    kinds = [type(o).__name__ if isinstance(o, Exception) else "ran" for o in outcomes]
+    return f"outcomes {kinds}; {len(new)} new run(s), none overlapping"
+
+
+def _attachments_in_db(odoo, env):
+    """ir_attachment.location is db: no attachment row points into a
+    filestore, also none made before sicantik_base was loaded."""
+    location = odoo.call("ir.config_parameter", "get_param", "ir_attachment.location")
+    rows = psql(
+        "SELECT count(*) FILTER (WHERE store_fname IS NOT NULL), "
+        "count(*) FILTER (WHERE db_datas IS NOT NULL) FROM ir_attachment"
+    )
+    on_disk, in_db = map(int, rows[0].split("|"))
+    files = files_in_data_dir("filestore")
+    # Files of attachments moved to PostgreSQL stay until Odoo's file GC.
+    assert location == "db" and on_disk == 0 and in_db > 0, (location, on_disk, in_db)
+    return (
+        f"location {location}; {in_db} attachments in PostgreSQL, none in a "
+        f"filestore ({files} unreferenced files awaiting Odoo's GC)"
+    )
+
+
+def image_addons():
+    """The docs' discovery step: every addon of the image (entrypoint
+    ``addons``), checked against the repository's."""
+    listed = compose(
+        "run", "--rm", "-T", "--no-deps", "odoo_companion", "addons", capture=True
+    ).stdout.strip()
+    ours = sorted(
+        p.parent.name for p in (ROOT / "odoo_addons").glob("*/__manifest__.py")
+    )
+    assert listed.split(",") == ours, (listed, ours)
+    return listed
+
+
+def _install_addons(flag="-i"):
+    """`odoo -i "$ADDONS"` (or -u) in a one-off container: the docs' step."""
     compose(
         "run",
         "--rm",
         "-T",
         "odoo_companion",
         "odoo",
-        "-i",
-        ADDONS,
+        flag,
+        image_addons(),
         "--stop-after-init",
         capture=True,
+    )
+
+
+# --- Upgrade drill (issue #13, item 6) -------------------------------------------
+
+
+def _previous_revision():
+    """Version N: the commit before the newest migration script was added."""
+    scripts = run(
+        "git", "ls-files", "odoo_addons/*/migrations/*/*.py", capture=True
+    ).stdout.split()
+    assert scripts, "no migration script in odoo_addons/*/migrations"
+    added = []
+    for script in scripts:
+        line = run(
+            "git",
+            "log",
+            "--diff-filter=A",
+            "--format=%ct %H",
+            "-n1",
+            "--",
+            script,
+            capture=True,
+        ).stdout.split()
+        if line:
+            added.append((int(line[0]), line[1], script))
+    assert added, f"{scripts}: not committed yet"
+    _when, commit, script = max(added)
+    return f"{commit}^", script
+
+
+def _build_previous_image():
+    """Image N from `git archive` of that revision, built like N+1 (same
+    Dockerfile of that revision, same stand-in base, same wheelhouse)."""
+    rev, script = _previous_revision()
+    context = WORK / "image-n"
+    context.mkdir()
+    proc = subprocess.run(
+        f"git archive --format=tar {rev} | tar -x -C {context}",
+        shell=True,
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for wheel in (ROOT / "docker" / "wheelhouse").glob("*.whl"):
+        shutil.copy(wheel, context / "docker" / "wheelhouse" / wheel.name)
+    docker = "docker"
+    if run("docker", "buildx", "version", check=False, capture=True).returncode:
+        docker = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
+    run(
+        docker,
+        "build",
+        "-q",
+        "-f",
+        str(context / "docker" / "Dockerfile"),
+        "-t",
+        f"sicantik-companion-odoo:{UPGRADE_FROM}",
+        "--build-arg",
+        "ODOO_IMAGE=sicantik-test/odoo:18.0",
+        str(context),
+        env={"DOCKER_BUILDKIT": "1"},
+        capture=True,
+    )
+    shutil.rmtree(context)
+    # SICANTIK_IMAGE_TAG names the BSrE sandbox's image too (dev only, the
+    # same for both versions).
+    run(
+        "docker",
+        "tag",
+        "sicantik-bsre-sandbox:latest",
+        f"sicantik-bsre-sandbox:{UPGRADE_FROM}",
+    )
+    return f"{rev} (before {script})"
+
+
+def _data_on_previous(odoo):
+    """Image N with data: a complete sync, imported documents, a signed
+    batch (with its audit events)."""
+    odoo.login()
+    _run_cron_until(
+        odoo, "sicantik_sync.ir_cron_sicantik_sync", "sicantik.permit", tries=1
+    )
+    _cycle_until_done(odoo, "sync")
+    _run_cron_until(
+        odoo,
+        "sicantik_documents.ir_cron_sicantik_document_import",
+        "sicantik.document",
+    )
+    signed = _sign_and_verify(odoo, suffix="_n")
+    UPGRADE_BEFORE.update(upgrade_snapshot(odoo))
+    return f"{signed}; {UPGRADE_BEFORE}"
+
+
+UPGRADE_BEFORE = {}
+
+
+def upgrade_snapshot(odoo):
+    odoo.login()
+    counts = {
+        model: odoo.call(model, "search_count", [])
+        for model in (
+            "sicantik.permit",
+            "sicantik.document",
+            "sicantik.sync.run",
+            "sicantik.audit.event",
+        )
+    }
+    counts["signed"] = odoo.call(
+        "sicantik.signature.request", "search_count", [("state", "=", "signed")]
+    )
+    return counts
+
+
+def _upgrade(odoo):
+    """docker/README.md "Upgrade" with image N+1: stop Odoo and nginx,
+    `odoo -u "$ADDONS"`, up. The migration ran (rows_per_second backfilled
+    on N's runs), nothing was lost, the audit chain verifies."""
+    before = dict(UPGRADE_BEFORE)
+    assert before, "no data on image N"
+    compose("stop", "odoo_companion", "nginx_proxy", capture=True)
+    with timed("upgrade: odoo -u (all addons)"):
+        _install_addons("-u")
+    with timed("upgrade: up --wait"):
+        up_all()
+    version = psql(
+        "SELECT latest_version FROM ir_module_module WHERE name IN "
+        "('sicantik_base', 'sicantik_sync') ORDER BY name"
+    )
+    backfilled = psql(
+        "SELECT count(*) FILTER (WHERE abs(rows_per_second - source_rows / duration)"
+        " < 0.06), count(*) FROM sicantik_sync_run WHERE state = 'done' "
+        "AND duration > 0"
+    )[0].split("|")
+    after = upgrade_snapshot(odoo)
+    lost = {k: (v, after[k]) for k, v in before.items() if after[k] < v}
+    verify = odoo.call("sicantik.audit.event", "action_verify_chain")
+    on_disk = psql("SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL")
+    assert version == ["18.0.1.1.0", "18.0.1.1.0"], version
+    assert on_disk == ["0"], on_disk
+    assert int(backfilled[1]) > 0 and backfilled[0] == backfilled[1], backfilled
+    assert not lost, lost
+    assert verify["params"]["type"] == "success", verify
+    return (
+        f"sicantik_base, sicantik_sync {version[0]}: no attachment left in a "
+        f"filestore, rows_per_second on {backfilled[0]}/"
+        f"{backfilled[1]} runs of N; kept {before}; {verify['params']['message']}"
     )
 
 
@@ -717,7 +1293,7 @@ def _bundle(odoo, env):
         seed_mysql(env)
         _make_bucket(env)
         _install_addons()
-        compose("up", "-d", "--wait", "--wait-timeout", "600", capture=True)
+        up_all()
     _login_page()
     _public_health()
     health = _health()
@@ -754,7 +1330,56 @@ def _health():
     ).stdout
     body = json.loads(out)
     assert body.get("status") == "ok", out[:800]
-    return ", ".join(sorted(body["checks"]))
+    tls = body["checks"]["mysql_tls"]
+    assert tls["ok"] is True and tls["detail"].startswith("on"), tls
+    return ", ".join(sorted(body["checks"])) + f"; mysql_tls: {tls['detail']}"
+
+
+def _tls_front():
+    """nginx: HTTP only redirects (to the configured URL, whatever the Host
+    header), HTTPS with a certificate the client verifies, HSTS, and Odoo's
+    session cookie marked Secure; server_name is the configured host."""
+    for host in ("127.0.0.1:8080", "evil.example"):
+        resp = requests.get(
+            f"{PLAIN}/web/login?x=1",
+            headers={"Host": host},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert resp.status_code == 301, resp.status_code
+        assert resp.headers["Location"] == f"{BASE}/web/login?x=1", resp.headers
+    resp = requests.get(f"{BASE}/web/login", timeout=60)  # verified (CA bundle)
+    assert resp.status_code == 200, resp.status_code
+    hsts = resp.headers.get("Strict-Transport-Security", "")
+    assert "max-age=31536000" in hsts, resp.headers
+    resp = requests.post(
+        f"{BASE}/web/session/authenticate",
+        json={"params": {"db": DB, "login": "admin", "password": "admin"}},
+        timeout=60,
+    )
+    cookies = [
+        c for c in resp.raw.headers.getlist("Set-Cookie") if c.startswith("session_id=")
+    ]
+    assert cookies, resp.headers
+    flags = {part.strip().lower() for part in cookies[0].split(";")[1:]}
+    assert {"secure", "httponly"} <= flags, cookies[0]
+    name = compose(
+        "exec",
+        "-T",
+        "nginx_proxy",
+        "cat",
+        "/etc/nginx/conf.d/sicantik-server-name.conf",
+        capture=True,
+    ).stdout
+    assert "server_name localhost;" in name, name
+    return f"301 -> {BASE}, {hsts}, session_id: {'; '.join(sorted(flags))}"
+
+
+def _base_url(odoo):
+    url = odoo.call("ir.config_parameter", "get_param", "web.base.url")
+    frozen = odoo.call("ir.config_parameter", "get_param", "web.base.url.freeze")
+    assert url == BASE and frozen, (url, frozen)
+    return f"{url} (freeze {frozen})"
 
 
 def _lockdown(env):

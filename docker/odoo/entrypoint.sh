@@ -9,6 +9,8 @@
 #   odoo [ARGS]       render config, wait for PostgreSQL, exec odoo ARGS (default)
 #   -OPTION [ARGS]    same, e.g. `-u sicantik_core --stop-after-init`
 #   render-config     only render the config to $ODOO_RC and exit (tests, debugging)
+#   addons            print every addon of the image, comma-separated, for
+#                     `odoo -i/-u "$ADDONS"` (a new addon needs no doc change)
 #   audit-lockdown    OPTIONAL admin step (issue #12): move the audit table and
 #                     trigger away from Odoo's role with the superuser DSN in
 #                     SICANTIK_AUDIT_LOCKDOWN_DSN (docs/operations.md)
@@ -50,6 +52,8 @@ export SICANTIK_ADDONS_PATH="${SICANTIK_ADDONS_PATH:-/opt/sicantik/addons}"
 
 export SICANTIK_MYSQL_PORT="${SICANTIK_MYSQL_PORT:-3306}"
 export SICANTIK_MYSQL_CHARSET="${SICANTIK_MYSQL_CHARSET:-utf8mb4}"
+export SICANTIK_MYSQL_TLS="${SICANTIK_MYSQL_TLS:-True}"
+export SICANTIK_MYSQL_TLS_CA="${SICANTIK_MYSQL_TLS_CA:-}"
 export SICANTIK_S3_ENDPOINT="${SICANTIK_S3_ENDPOINT:-minio_documents:9001}"
 export SICANTIK_S3_BUCKET="${SICANTIK_S3_BUCKET:-sicantik-documents}"
 export SICANTIK_S3_SECURE="${SICANTIK_S3_SECURE:-False}"
@@ -61,6 +65,10 @@ export SICANTIK_BSRE_VERIFY_TLS="${SICANTIK_BSRE_VERIFY_TLS:-True}"
 export SICANTIK_BSRE_CA_BUNDLE="${SICANTIK_BSRE_CA_BUNDLE:-}"
 export SICANTIK_UPLOAD_ROOT="${SICANTIK_UPLOAD_ROOT:-/mnt/sicantik_uploads}"
 export SICANTIK_TIMEZONE="${SICANTIK_TIMEZONE:-Asia/Jakarta}"
+# Scale-out (issue #13): every replica the same base URL, sessions in Redis,
+# attachments in PostgreSQL; nothing a request needs lives on one container.
+export SICANTIK_FREEZE_BASE_URL="${SICANTIK_FREEZE_BASE_URL:-True}"
+export SICANTIK_ATTACHMENT_LOCATION="${SICANTIK_ATTACHMENT_LOCATION:-db}"
 
 # Secrets and site-specific values have no default on purpose: starting with a
 # guessed password or the wrong BSrE gateway is worse than not starting.
@@ -185,6 +193,20 @@ wait_for_postgres() {
     done
 }
 
+# Links that leave this host are encrypted and verified (issue #13): S3 in
+# clear only to the stack's own MinIO on the private bridge; SICANTIK's MySQL
+# with TLS (SICANTIK_MYSQL_TLS_CA) unless the explicit opt-out is set.
+check_tls() {
+    case "$SICANTIK_S3_SECURE:${SICANTIK_S3_ENDPOINT%%:*}" in
+        [Tt]rue:* | 1:* | *:minio_documents) ;;
+        *) die "SICANTIK_S3_ENDPOINT $SICANTIK_S3_ENDPOINT is remote: set SICANTIK_S3_SECURE=True" ;;
+    esac
+    case "$SICANTIK_MYSQL_TLS" in
+        [Ff]alse | 0 | [Nn]o | [Oo]ff) ;;
+        *) require SICANTIK_MYSQL_TLS_CA ;;
+    esac
+}
+
 prepare() {
     require ODOO_ADMIN_PASSWORD ODOO_DB_PASSWORD \
         SICANTIK_S3_ACCESS_KEY SICANTIK_S3_SECRET_KEY \
@@ -201,14 +223,25 @@ prepare() {
         # the gevent port 8072, which only exists in multi-process mode.
         printf 'entrypoint: ODOO_WORKERS=0: live updates via nginx will not work\n' >&2
     fi
+    check_tls
     build_mysql_url
     build_redis_url
+    export SICANTIK_SESSION_REDIS_URL="${SICANTIK_SESSION_REDIS_URL:-$SICANTIK_REDIS_URL}"
     render_config
 }
 
 [ "$#" -gt 0 ] || set -- odoo
 
 case "$1" in
+    addons)
+        # Needs no settings: the addons are part of the image.
+        for _manifest in "$SICANTIK_ADDONS_PATH"/*/__manifest__.py; do
+            [ -f "$_manifest" ] || continue
+            _dir=${_manifest%/__manifest__.py}
+            printf '%s\n' "${_dir##*/}"
+        done | sort | paste -sd, -
+        exit 0
+        ;;
     render-config)
         prepare
         printf 'entrypoint: wrote %s\n' "$ODOO_RC" >&2

@@ -27,11 +27,12 @@ BSRE_DOCKERFILE = DOCKER / "bsre-sandbox.Dockerfile"
 
 # The office's environment plan: service -> {host port: container port}.
 PLAN_PORTS = {
-    "odoo_companion": {8018: 8069},
+    # Scaled out (--scale odoo_companion=N): replicas publish nothing.
+    "odoo_companion": {},
     "postgres_companion": {5433: 5432},
     "minio_documents": {9000: 9000, 9001: 9001},
     "redis_cache": {6380: 6379},
-    "nginx_proxy": {8080: 80},
+    "nginx_proxy": {8080: 80, 8443: 443},
     "bsre_sandbox": {8020: 8020},
     # Not in the office's port plan: publishes nothing.
     "backup_companion": {},
@@ -48,7 +49,15 @@ COMPOSE_REF = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*)
 SHELL_REF = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
 # Built by the entrypoint from documented parts; the variables themselves are an
 # optional override (the addons read SICANTIK_<NAME> before odoo.conf).
-ENTRYPOINT_DERIVED = {"SICANTIK_MYSQL_URL", "SICANTIK_REDIS_URL"}
+# The scale-out settings (issue #13) are the image's fixed choice, likewise
+# overridable.
+ENTRYPOINT_DERIVED = {
+    "SICANTIK_MYSQL_URL",
+    "SICANTIK_REDIS_URL",
+    "SICANTIK_SESSION_REDIS_URL",
+    "SICANTIK_FREEZE_BASE_URL",
+    "SICANTIK_ATTACHMENT_LOCATION",
+}
 # Given by the administrator for one `compose run` only, never kept in .env.
 ENTRYPOINT_ADMIN_ONLY = {"SICANTIK_AUDIT_LOCKDOWN_DSN"}
 
@@ -75,6 +84,12 @@ SICANTIK_KEYS = {
     "sicantik_public_base_url",
     "sicantik_upload_root",
     "sicantik_timezone",
+    # Issue #13: TLS to MySQL, frozen base URL, state shared by replicas.
+    "sicantik_mysql_tls",
+    "sicantik_mysql_tls_ca",
+    "sicantik_freeze_base_url",
+    "sicantik_session_redis_url",
+    "sicantik_attachment_location",
 }
 
 
@@ -452,6 +467,8 @@ def test_empty_example_values_are_required():
         "SICANTIK_BSRE_CA_BUNDLE",
         "SICANTIK_DOC_KEYS",
         "SICANTIK_INTERNAL_NETWORKS",
+        # Required by the entrypoint unless SICANTIK_MYSQL_TLS=False.
+        "SICANTIK_MYSQL_TLS_CA",
     }
     required = {
         m.group(1)

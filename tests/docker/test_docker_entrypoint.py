@@ -39,6 +39,7 @@ SAMPLE_ENV = {
     "SICANTIK_MYSQL_DB": "db_office",
     "SICANTIK_MYSQL_USER": "sicantik_ro",
     "SICANTIK_MYSQL_PASSWORD": NASTY,
+    "SICANTIK_MYSQL_TLS_CA": "/etc/sicantik/certs/sicantik-mysql-ca.crt",
     "SICANTIK_S3_ACCESS_KEY": "sicantik-odoo",
     "SICANTIK_S3_SECRET_KEY": "test-s3-secret",
     "SICANTIK_DOC_KEY": "dGVzdC1rZXktbm90LWEtcmVhbC1zZWNyZXQtMDAwMDA=",
@@ -132,6 +133,14 @@ def test_renders_production_config(tmp_path, tool_path):
     assert options["sicantik_s3_endpoint"] == "minio_documents:9001"
     assert options["sicantik_bsre_api_version"] == "v2"
     assert options["sicantik_bsre_ca_bundle"] == ""
+    # Issue #13: MySQL over TLS by default, base URL frozen, replicas share
+    # sessions (Redis) and attachments (PostgreSQL).
+    assert options["sicantik_mysql_tls"] == "True"
+    assert options["sicantik_mysql_tls_ca"] == SAMPLE_ENV["SICANTIK_MYSQL_TLS_CA"]
+    assert options["sicantik_freeze_base_url"] == "True"
+    assert options["sicantik_attachment_location"] == "db"
+    assert options["server_wide_modules"].split(",")[-1] == "sicantik_base"
+    assert options["sicantik_session_redis_url"] == options["sicantik_redis_url"]
 
 
 def test_values_are_inserted_verbatim(tmp_path, tool_path):
@@ -174,6 +183,7 @@ def test_explicit_urls_win(tmp_path):
         if not key.startswith(("SICANTIK_MYSQL_", "REDIS_PASSWORD"))
     }
     env["SICANTIK_MYSQL_URL"] = "mysql+pymysql://u:p@db:3306/x"
+    env["SICANTIK_MYSQL_TLS"] = "False"
     env["SICANTIK_REDIS_URL"] = "redis://other:6379/2"
     result, output = run_entrypoint(tmp_path, env, "render-config")
     assert result.returncode == 0, result.stderr
@@ -199,6 +209,36 @@ def test_missing_secret_aborts(tmp_path, missing):
     assert result.returncode != 0
     assert missing in result.stderr
     assert not output.exists()
+
+
+@pytest.mark.parametrize(
+    "change, message, explicit",
+    [
+        # MySQL: TLS needs its CA file, unless the office opts out.
+        (
+            {"SICANTIK_MYSQL_TLS_CA": None},
+            "SICANTIK_MYSQL_TLS_CA",
+            {"SICANTIK_MYSQL_TLS": "False"},
+        ),
+        # S3: plain HTTP only to the stack's own MinIO.
+        (
+            {"SICANTIK_S3_ENDPOINT": "s3.example.go.id:9000"},
+            "SICANTIK_S3_SECURE=True",
+            {"SICANTIK_S3_SECURE": "True"},
+        ),
+    ],
+)
+def test_links_in_clear_need_an_explicit_setting(tmp_path, change, message, explicit):
+    env = {k: v for k, v in {**SAMPLE_ENV, **change}.items() if v is not None}
+    result, output = run_entrypoint(tmp_path, env, "render-config")
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not output.exists()
+    result, output = run_entrypoint(tmp_path, {**env, **explicit}, "render-config")
+    assert result.returncode == 0, result.stderr
+    options = read_conf(output)
+    for key, value in explicit.items():
+        assert options[key.lower()] == value
 
 
 def test_empty_required_value_aborts(tmp_path):

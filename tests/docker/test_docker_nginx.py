@@ -91,11 +91,25 @@ def conf() -> Block:
     return parse(NGINX_CONF.read_text(), NGINX_DIR)
 
 
+def servers(conf) -> dict[str, Block]:
+    """The HTTPS server (listen 443 ssl) and the plain HTTP one (listen 80)."""
+    (http,) = conf.find("http")
+    found = {}
+    for block in http.find("server"):
+        (listen,) = block.values("listen")
+        found["tls" if "ssl" in listen else "plain"] = block
+    assert sorted(found) == ["plain", "tls"], found
+    return found
+
+
 @pytest.fixture(scope="module")
 def server(conf) -> Block:
-    (http,) = conf.find("http")
-    (server,) = http.find("server")
-    return server
+    return servers(conf)["tls"]
+
+
+@pytest.fixture(scope="module")
+def plain_server(conf) -> Block:
+    return servers(conf)["plain"]
 
 
 def location(server: Block, *args: str) -> Block:
@@ -175,8 +189,30 @@ def test_security_headers(server):
     # add_header inside a location would drop the server-level ones there.
     for block in server.find("location"):
         assert not block.values("add_header"), f"add_header in location {block.args}"
-    text = NGINX_CONF.read_text()
-    assert re.search(r"#\s*add_header Strict-Transport-Security", text)
+    # Issue #13: HTTPS only, remembered by browsers for a year.
+    assert headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_tls_server(server):
+    """Issue #13: TLS terminates here with the mounted certificate, modern
+    protocols only, Odoo's cookies marked Secure, server_name configured."""
+    assert server.values("listen") == [["443", "ssl", "default_server"]]
+    assert server.values("ssl_certificate") == [["/etc/nginx/tls/server.crt"]]
+    assert server.values("ssl_certificate_key") == [["/etc/nginx/tls/server.key"]]
+    assert server.values("ssl_protocols") == [["TLSv1.2", "TLSv1.3"]]
+    assert server.values("proxy_cookie_flags") == [["~", "secure"]]
+    assert ["/etc/nginx/conf.d/sicantik-server-name.conf"] in server.values("include")
+
+
+def test_plain_http_only_redirects(plain_server):
+    """Port 80 proxies nothing: its health check, else a redirect to the
+    configured public URL (never to the client's Host header)."""
+    assert not [b for b in plain_server.find("location") if b.values("proxy_pass")]
+    root = location(plain_server, "/")
+    assert root.values("include") == [["/etc/nginx/conf.d/sicantik-redirect.conf"]]
+    template = (NGINX_DIR / "templates" / "sicantik-redirect.conf.template").read_text()
+    assert "return 301 ${SICANTIK_PUBLIC_BASE_URL}$request_uri;" in template
+    assert "$host" not in template and "$http_host" not in template
 
 
 @pytest.mark.parametrize(
@@ -237,8 +273,8 @@ def test_metrics_internal_only(server, uri):
         assert re.match(r"(127\.|10\.|172\.16\.|192\.168\.|::1$)", network), network
 
 
-def test_own_health_endpoint_matches_compose(server):
-    health = location(server, "=", "/nginx-health")
+def test_own_health_endpoint_matches_compose(plain_server):
+    health = location(plain_server, "=", "/nginx-health")
     assert health.values("return")[0][0] == "200"
     compose = yaml.safe_load(COMPOSE_FILE.read_text())
     check = " ".join(compose["services"]["nginx_proxy"]["healthcheck"]["test"])
@@ -250,7 +286,8 @@ def test_compose_mounts_every_config_file():
     mounts = compose["services"]["nginx_proxy"]["volumes"]
     sources = {str(m).split(":")[0] for m in mounts}
     files = {f"./nginx/{p.name}" for p in NGINX_DIR.glob("*.conf")}
-    assert files == sources
+    files |= {"./nginx/templates", "${NGINX_TLS_DIR"}
+    assert files == {s.split(":?")[0] for s in sources}
     assert all(str(m).endswith(":ro") for m in mounts)
 
 
@@ -276,11 +313,34 @@ def compose_service_names() -> list[str]:
 
 
 def prepare_test_prefix(tmp_path: Path, text: str) -> Path:
+    """Also: the templates rendered as the image does (envsubst) and a
+    certificate from docker/tls/make-dev-certs.sh, both inside the prefix."""
     prefix = tmp_path / "nginx"
     prefix.mkdir()
     for name in compose_service_names():
         text = re.sub(rf"\b{name}:(\d+)", r"127.0.0.1:\1", text)
     text = re.sub(r"\blisten\s+80\b", f"listen 127.0.0.1:{free_port()}", text)
+    text = re.sub(r"\blisten\s+443\b", f"listen 127.0.0.1:{free_port()}", text)
+    values = {
+        "SICANTIK_PUBLIC_HOST": "izin.example.go.id",
+        "SICANTIK_PUBLIC_BASE_URL": "https://izin.example.go.id",
+    }
+    (prefix / "conf.d").mkdir()
+    for template in (NGINX_DIR / "templates").glob("*.template"):
+        rendered = template.read_text()
+        for key, value in values.items():
+            rendered = rendered.replace("${" + key + "}", value)
+        (prefix / "conf.d" / template.stem).write_text(rendered)
+    text = text.replace("/etc/nginx/conf.d/", f"{prefix}/conf.d/")
+    subprocess.run(
+        [
+            str(REPO / "docker" / "tls" / "make-dev-certs.sh"),
+            str(prefix / "tls"),
+            "izin.example.go.id",
+        ],
+        check=True,
+    )
+    text = text.replace("/etc/nginx/tls/", f"{prefix}/tls/")
     if not Path(MIME_TYPES).exists():
         text = text.replace(f"include {MIME_TYPES};", "types { text/html html; }")
     temp_paths = "".join(

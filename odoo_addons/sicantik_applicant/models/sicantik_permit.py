@@ -154,7 +154,9 @@ class SicantikPermit(models.Model):
     def _message_values(self, extra=None):
         """Placeholders of the WhatsApp templates (``{name}`` in the body)."""
         self.ensure_one()
-        days = (self.valid_until - office_today(self.env)).days if self.valid_until else ""
+        days = (
+            (self.valid_until - office_today(self.env)).days if self.valid_until else ""
+        )
         values = {
             "nama": self.applicant_id.name or self.company_id.name or "Bapak/Ibu",
             "nomor_pendaftaran": self.name or "",

@@ -262,6 +262,27 @@ def timezone(env=None):
     return SETTINGS.timezone(env)
 
 
+def mysql_tls(**kw):
+    """``(ca_file or None, state)`` of the link to SICANTIK's MySQL.
+
+    ``mysql_tls_ca`` names the CA file the server's certificate must chain
+    to; TLS is on when it is set, unless ``mysql_tls`` is explicitly false
+    (offices whose MySQL has no TLS).  ``state`` is what the health detail
+    shows.  TLS asked for without a CA is refused: PyMySQL would then
+    encrypt without checking whom it talks to.
+    """
+    ca_file = get("mysql_tls_ca", **kw)
+    enabled = get_bool("mysql_tls", default=bool(ca_file), **kw)
+    if not enabled:
+        explicit = get("mysql_tls", **kw) is not None
+        return None, "off (opt-out)" if explicit else "off (not configured)"
+    if not ca_file:
+        raise ValueError(
+            "sicantik_mysql_tls is on but sicantik_mysql_tls_ca names no CA file"
+        )
+    return ca_file, "on (CA verified, host name checked)"
+
+
 def redact_url(url):
     """Hide the password of a URL so it can be shown to administrators or logged."""
     if not url:

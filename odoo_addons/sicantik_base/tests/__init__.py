@@ -6,3 +6,4 @@ from . import test_rpc_attacks
 from . import test_rpc_surface
 from . import test_session_store
 from . import test_settings
+from . import test_base_url

@@ -30,6 +30,18 @@ class TestHealth(HttpCase):
         patcher.start()
         self.addCleanup(patcher.stop)
 
+    def test_mysql_tls_state_is_reported(self):
+        """The opt-out is shown, and never turns the product unhealthy."""
+        health = self.env["sicantik.health"]
+        self.public(SICANTIK_MYSQL_TLS="false")
+        checks = health._health_report()["checks"]
+        self.assertEqual(checks["mysql_tls"], {"ok": None, "detail": "off (opt-out)"})
+        self.assertTrue(checks["sicantik_mysql"]["ok"], checks["sicantik_mysql"])
+        self.public(SICANTIK_MYSQL_TLS="true", SICANTIK_MYSQL_TLS_CA="")
+        report = health._health_report()
+        self.assertEqual(report["status"], "error")
+        self.assertIn("names no CA file", report["checks"]["sicantik_mysql"]["detail"])
+
     def test_health_ok_with_configured_services(self):
         response = self.url_open("/sicantik/health")
         data = response.json()

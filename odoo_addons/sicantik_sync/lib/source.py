@@ -214,13 +214,16 @@ def _install_guards(engine):
             cur.execute("SET SESSION TRANSACTION READ ONLY")
 
 
-def get_engine(url, pool_size=2, connect_timeout=5, read_timeout=120):
+def get_engine(url, pool_size=2, connect_timeout=5, read_timeout=120, tls_ca=None):
     """Return the pooled, guarded engine for ``url`` (created once per process).
 
     The URL is checked first (:func:`check_url`); options it sets win over
-    the defaults here, except ``local_infile``, which is always off.
+    the defaults here, except ``local_infile``, which is always off.  With
+    ``tls_ca`` (a CA file) the link is encrypted, the server's certificate
+    must chain to that CA and name the URL's host, and a server that answers
+    in clear is refused (see :func:`_tls_args`).
     """
-    key = (url, pool_size, connect_timeout, read_timeout)
+    key = (url, pool_size, connect_timeout, read_timeout, tls_ca)
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
@@ -233,6 +236,7 @@ def get_engine(url, pool_size=2, connect_timeout=5, read_timeout=120):
             }
             connect_args = {k: v for k, v in defaults.items() if k not in parsed.query}
             connect_args["local_infile"] = False
+            connect_args.update(_tls_args(tls_ca))
             engine = create_engine(
                 parsed,
                 pool_size=pool_size,
@@ -243,8 +247,40 @@ def get_engine(url, pool_size=2, connect_timeout=5, read_timeout=120):
                 connect_args=connect_args,
             )
             _install_guards(engine)
+            if tls_ca:
+                event.listen(engine, "connect", _require_tls)
             _engines[key] = engine
         return engine
+
+
+def _tls_args(tls_ca):
+    """Driver arguments of an encrypted, verified link (none without a CA).
+
+    PyMySQL only checks the host name when it is given a CA, and silently
+    talks in clear to a server that offers no TLS: the CA is therefore
+    required here, and :func:`_require_tls` refuses a clear session.
+    """
+    if not tls_ca:
+        return {}
+    try:
+        with open(tls_ca, "rb"):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"The SICANTIK MySQL CA file cannot be read: {exc.strerror}"
+        ) from None
+    return {"ssl": {"ca": tls_ca, "check_hostname": True}}
+
+
+def _require_tls(dbapi_conn, record):
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        row = cur.fetchone()
+    if not row or not row[1]:
+        dbapi_conn.close()
+        raise SourceError(
+            "SICANTIK's MySQL answered without TLS although TLS is required"
+        )
 
 
 def dispose_all():
@@ -338,6 +374,8 @@ def _describe(exc):
     orig = getattr(exc, "orig", None) or exc
     args = getattr(orig, "args", None)
     if args and isinstance(args[0], int):
+        if "SSL" in str(args[1:]):
+            return f"TLS to SICANTIK refused: {args[1] if len(args) > 1 else ''}"[:300]
         return f"MySQL error {args[0]}: {args[1] if len(args) > 1 else ''}"[:300]
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return "Connection to SICANTIK lost"

@@ -18,7 +18,7 @@ class SicantikHealth(models.AbstractModel):
 
     @api.model
     def _health_settings(self):
-        return super()._health_settings() + ["mysql_url"]
+        return super()._health_settings() + ["mysql_url", "mysql_tls", "mysql_tls_ca"]
 
     @api.model
     def _sync_first_attempt(self):
@@ -28,12 +28,24 @@ class SicantikHealth(models.AbstractModel):
         return self.env.cr.fetchone()[0]
 
     @api.model
+    def _mysql_checks(self, url):
+        """SICANTIK's MySQL, and whether its link is encrypted (``mysql_tls``)."""
+        try:
+            tls_ca, state = settings.mysql_tls()
+        except ValueError as exc:
+            return {
+                "sicantik_mysql": {"ok": False, "detail": str(exc)},
+                "mysql_tls": {"ok": False, "detail": "misconfigured"},
+            }
+        check = self._health_probe(url, lambda: probe.check_mysql(url, tls_ca=tls_ca))
+        # An explicit opt-out is shown, not counted as a failure.
+        tls_ok = check["ok"] if (tls_ca and url) else None
+        return {"sicantik_mysql": check, "mysql_tls": {"ok": tls_ok, "detail": state}}
+
+    @api.model
     def _health_checks(self):
         checks = super()._health_checks()
-        url = settings.get("mysql_url")
-        checks["sicantik_mysql"] = self._health_probe(
-            url, lambda: probe.check_mysql(url)
-        )
+        checks.update(self._mysql_checks(settings.get("mysql_url")))
         sync = self.env["sicantik.sync"].sudo()
         limit = sync._lag_limit()
         state = sync.health()

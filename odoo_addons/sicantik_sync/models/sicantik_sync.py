@@ -89,7 +89,11 @@ class SicantikSync(models.AbstractModel):
         url = self._source_url()
         if not url:
             raise SourceError(_("No SICANTIK MySQL URL configured"))
-        return Source(url, check_account=True)
+        try:
+            tls_ca, _state = settings.mysql_tls()
+        except ValueError as exc:
+            raise SourceError(str(exc)) from None
+        return Source(url, check_account=True, tls_ca=tls_ca)
 
     @api.model
     def _tz(self):
@@ -268,6 +272,7 @@ class SicantikSync(models.AbstractModel):
             {
                 "state": "done",
                 "finished_at": fields.Datetime.now(),
+                "rows_per_second": run.duration and run.source_rows / run.duration,
                 "watermarks_after": self.env["sicantik.sync.state"].sudo()._snapshot(),
             }
         )

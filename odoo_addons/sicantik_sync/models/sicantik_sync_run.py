@@ -35,6 +35,11 @@ class SicantikSyncRun(models.Model):
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 3))
     batch_count = fields.Integer(string="Batches", readonly=True)
     source_rows = fields.Integer(string="Source Rows Read", readonly=True)
+    # Stored when the run finishes (older runs: migrations/18.0.1.1.0), so
+    # throughput can be compared between runs without recomputing.
+    rows_per_second = fields.Float(
+        string="Rows per Second", readonly=True, digits=(16, 1), aggregator="avg"
+    )
     created_count = fields.Integer(string="Created", readonly=True)
     updated_count = fields.Integer(string="Updated", readonly=True)
     unchanged_count = fields.Integer(string="Unchanged", readonly=True)

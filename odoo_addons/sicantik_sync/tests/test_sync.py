@@ -41,6 +41,11 @@ class TestSync(SicantikSourceCase):
         self.assertEqual(
             run.created_count + run.quarantined_count, run.source_rows, run._summary()
         )
+        # throughput stored when the run finishes (18.0.1.1.0)
+        self.assertGreater(run.rows_per_second, 0)
+        self.assertAlmostEqual(
+            run.rows_per_second, run.source_rows / run.duration, delta=0.06
+        )
         # a second cycle reads nothing new and changes nothing
         before = self.hashes("sicantik.permit")
         run2 = self.cycle()
