@@ -2,7 +2,7 @@
     "name": "SICANTIK Companion — BSrE e-Signature",
     "summary": "Sign permits with the national e-signature (TTE BSrE): approval, "
     "batch signing, QR stamp, signed versions and public verification",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.0.2",
     "category": "Services/SICANTIK",
     "author": "SICANTIK Companion developers",
     "maintainers": ["sicantik-companion"],
