@@ -208,31 +208,6 @@ def row_hash(values, keys):
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-#: COPY text format: backslash first, then the separators it escapes.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value):
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, datetime.datetime):
-        return value.isoformat(sep=" ")
-    return str(value)
-
-
-def copy_line(values):
-    """One line of PostgreSQL's COPY text format for ``values``.
-
-    Why not ``mogrify``: quoting every value of a batch into SQL costs more
-    than the rest of the write; COPY text needs four escapes and ``\\N``.
-    """
-    return "\t".join([_copy_text(v) for v in values]) + "\n"
-
-
 def to_json(row, masked=()):
     """A JSON text of a raw source row for the quarantine (identity masked)."""
     data = {}

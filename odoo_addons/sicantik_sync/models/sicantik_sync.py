@@ -38,7 +38,6 @@ reading anything.  The lock is released by the commit or rollback of the
 batch transaction.
 """
 
-import io
 import json
 import logging
 import time
@@ -529,12 +528,8 @@ class SicantikSync(models.AbstractModel):
         stats["rows"] = stats.get("rows", 0) + len(raw_rows)
 
     def _upsert(self, entity, rows):
-        """COPY the batch into a staging table, merge it with one upsert.
+        """One ``INSERT … ON CONFLICT DO UPDATE … WHERE changed`` per batch.
 
-        The batch is streamed with ``COPY`` into a temporary table (rows are
-        serialised by :func:`~..lib.normalize.copy_line`, far cheaper than
-        escaping every value into a ``VALUES`` list), then merged set-based:
-        one ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE changed``.
         Many2one columns are resolved in the same statement by joining the
         target tables on their SICANTIK ids, so no per-row lookup is needed.
         Rows whose hash and links did not change are not rewritten (no
@@ -557,19 +552,11 @@ class SicantikSync(models.AbstractModel):
         types = ["int4", "varchar"] + [
             Model._fields[c].column_type[1] for c in cols[2:]
         ]
-        stage = f"sicantik_stage_{entity.name}"
+        template = "(" + ",".join(f"%s::{t}" for t in types) + ")"
         cr = self.env.cr
-        # identifiers come from the registry; the data goes through COPY
-        cr.execute(f"DROP TABLE IF EXISTS pg_temp.{stage}")  # pylint: disable=sql-injection
-        cr.execute(
-            f"CREATE TEMP TABLE {stage} ("  # pylint: disable=sql-injection
-            + ", ".join(f"{c} {t}" for c, t in zip(cols, types, strict=True))
-            + ") ON COMMIT DROP"
-        )
-        buffer = io.StringIO()
-        buffer.writelines(nz.copy_line([row.get(c) for c in cols]) for row in rows)
-        buffer.seek(0)
-        cr.copy_expert(f"COPY {stage} ({', '.join(cols)}) FROM STDIN", buffer)
+        # one mogrify call for the whole batch (escaping done in C)
+        flat = [row.get(c) for row in rows for c in cols]
+        values = cr.mogrify(",".join([template] * len(rows)), flat).decode()
         derived = {}
         if entity.name == "permit":
             derived["kecamatan"] = (
@@ -599,13 +586,13 @@ class SicantikSync(models.AbstractModel):
             f"INSERT INTO {table} ({', '.join(insert_cols)}, sicantik_missing, "
             "last_synced_at, create_date, write_date) "
             f"SELECT {', '.join(select)}, false, {now}, {now}, {now} "
-            f"FROM {stage} AS v {joins} "
+            f"FROM (VALUES {values}) AS v({', '.join(cols)}) {joins} "
             f"ON CONFLICT (sicantik_id) DO UPDATE SET {', '.join(update)} "
             f"WHERE {' OR '.join(changed)} RETURNING (xmax = 0)"
         )
+        # identifiers come from the registry, values were escaped by mogrify
         cr.execute(query)  # pylint: disable=sql-injection
         result = cr.fetchall()
-        cr.execute(f"DROP TABLE pg_temp.{stage}")  # pylint: disable=sql-injection
         created = sum(1 for (inserted,) in result if inserted)
         Model.invalidate_model()
         return created, len(result) - created
