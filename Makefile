@@ -13,13 +13,14 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt odoo_addons/requirement
 # A few old sdists among Odoo's dependencies only build with setuptools < 70.
 export PIP_CONSTRAINT := $(CURDIR)/tools/pip-build-constraints.txt
 
-.PHONY: help run test lint bench bench-sandbox bench-sync bench-audit bench-docs bench-sign check-odoo venv clean
+.PHONY: help run test lint bench bench-sandbox bench-sync bench-audit bench-docs bench-sign bench-report bench-province check-odoo venv clean
 
 help:
 	@echo "make run    - serve SICANTIK Companion on http://localhost:8018 (local defaults)"
 	@echo "make test   - run every test against real PostgreSQL, MariaDB, Redis, S3, BSrE sandbox"
 	@echo "make lint   - pre-commit: ruff, ruff-format, pylint-odoo"
-	@echo "make bench  - benchmarks, printed beside their baselines"
+	@echo "make bench  - benchmarks beside their baselines; report in bench-output/report.md"
+	@echo "make bench-province - the 1,000,000-permit sync (source cached between runs)"
 
 check-odoo:
 	@python3 tools/stack.py check-odoo --fetch >/dev/null
@@ -41,13 +42,31 @@ test: check-odoo venv
 lint: venv
 	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
+# Each bench writes its figures to bench-output/*.json; bench-report turns
+# them into bench-output/report.md with charts. A missed target does not stop
+# the other benches (the report says MISSED).
+BENCH_OUT ?= bench-output
+BENCH_MACHINE ?=
+
 bench: bench-sandbox bench-sync bench-audit bench-docs bench-sign
+	$(MAKE) bench-report
 
 bench-sandbox: venv
 	$(PY) tests/bench/bench_sandbox_generate.py
 
 bench-sync: check-odoo venv
-	$(PY) tests/bench/bench_sync.py
+	-$(PY) tests/bench/bench_sync.py --permits 10000 --json $(BENCH_OUT)/sync-10k.json
+	-$(PY) tests/bench/bench_sync.py --permits 100000 --json $(BENCH_OUT)/sync-100k.json
+
+# A province: 1,000,000 permits, with the nightly re-check. The generated
+# source is kept in MariaDB between runs (sicantik_bench_cache_1000000_1).
+bench-province: check-odoo venv
+	-$(PY) tests/bench/bench_sync.py --permits 1000000 --cache-source --recheck \
+	  --json $(BENCH_OUT)/sync-1m.json
+	$(MAKE) bench-report
+
+bench-report: venv
+	$(PY) tests/bench/report.py --dir $(BENCH_OUT) --machine "$(BENCH_MACHINE)"
 
 bench-audit: check-odoo venv
 	$(PY) tests/bench/bench_audit.py
@@ -59,7 +78,7 @@ clean:
 	rm -rf $(VENV) test-output bench-output
 
 bench-sign: venv
-	$(PY) tests/bench/bench_sign.py
+	-$(PY) tests/bench/bench_sign.py --json $(BENCH_OUT)/sign.json
 
 # Backups (tools/backup.py): snapshot of the Odoo database, its filestore and the
 # document bucket (with the audit anchors) into BACKUP_DIR, keeping BACKUP_KEEP.

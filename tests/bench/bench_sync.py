@@ -19,10 +19,15 @@ Steps, all in one run:
    written with ``COPY`` into unlogged plain PostgreSQL tables (no
    validation, no hashing, no joins, no upsert);
 5. a cycle with nothing changed (median of 5, warm connection pool);
-6. ``mutate`` touching about 1,000 applications, then one cycle.
+6. ``mutate`` touching about 1,000 applications, then one cycle;
+7. with ``--recheck``, the nightly full re-check (every row re-read and
+   re-hashed, vanished rows marked).
 
 All figures are printed beside their targets; ``--json`` writes them to a
-file.  Both databases are dropped at the end unless ``--keep``.
+file.  Both databases are dropped at the end unless ``--keep``.  With
+``--cache-source`` the generated source is kept between runs under a name
+that says its size and seed (``make bench-province``: generating a million
+permits takes longer than syncing them) and reused when it is complete.
 """
 
 from __future__ import annotations
@@ -76,10 +81,11 @@ TABLES = [
     "tmtrackingperizinan_trstspermohonan",
 ]
 TARGETS = {
-    "ratio_vs_baseline": 1 / 3,
+    "ratio_vs_baseline": 0.6,
     "no_change_ms": 50.0,
-    "after_1000_s": 2.0,
+    "after_1000_s": 1.0,
     "peak_rss_growth_mb": 300.0,
+    "recheck_s": 600.0,
 }
 
 
@@ -222,6 +228,22 @@ def count_rows(database):
         conn.close()
 
 
+def source_complete(database, permits):
+    """Whether ``database`` holds a finished generation of ``permits``."""
+    try:
+        conn = stack.mysql_admin_connect(database)
+    except Exception:  # noqa: BLE001 - absent: generate it
+        return False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM tmpermohonan")
+            return cur.fetchone()[0] >= permits
+    except Exception:  # noqa: BLE001 - half-created: generate it again
+        return False
+    finally:
+        conn.close()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-c", "--config", default=str(ROOT / "odoo.conf"))
@@ -230,6 +252,12 @@ def main():
     parser.add_argument("--reuse-source", action="store_true")
     parser.add_argument("--reuse-odoo", action="store_true")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--cache-source",
+        action="store_true",
+        help="keep the generated source between runs and reuse it when complete",
+    )
+    parser.add_argument("--recheck", action="store_true", help="time the re-check")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -239,6 +267,10 @@ def main():
     from odoo.tools import config
 
     config.parse_config(["-c", args.config, "--addons-path", str(ROOT / "odoo_addons")])
+    global SOURCE_DB
+    if args.cache_source:
+        SOURCE_DB = f"sicantik_bench_cache_{args.permits}_{args.seed}"
+        args.reuse_source = source_complete(SOURCE_DB, args.permits)
     url = stack.with_database(stack.mysql_admin_url(), SOURCE_DB)
     figures = {"permits": args.permits}
 
@@ -328,6 +360,17 @@ def main():
         figures["after_1000_updated"] = result["run"].updated_count
         figures["after_1000_created"] = result["run"].created_count
 
+        if args.recheck:
+            sampler = RssSampler()
+            sampler.start()
+            t0 = time.perf_counter()
+            result = Sync.run_cycle(kind="recheck", commit=True)
+            figures["recheck_s"] = round(time.perf_counter() - t0, 1)
+            sampler.stop_event.set()
+            sampler.join()
+            figures["recheck_state"] = result["run"].state
+            figures["recheck_rss_growth_mb"] = round(sampler.growth_mb(), 1)
+
     targets = {
         "ratio_vs_baseline": figures["ratio_vs_baseline"]
         >= TARGETS["ratio_vs_baseline"],
@@ -336,6 +379,8 @@ def main():
         "peak_rss_growth_mb": figures["peak_rss_growth_mb"]
         <= TARGETS["peak_rss_growth_mb"],
     }
+    if "recheck_s" in figures:
+        targets["recheck_s"] = figures["recheck_s"] <= TARGETS["recheck_s"]
     mutated = figures["mutated_applications"]
     lines = [
         f"initial sync      {figures['sync_s']:>9} s   "
@@ -344,20 +389,27 @@ def main():
         f"raw baseline      {figures['baseline_s']:>9} s   "
         f"{'':>8}            {figures['baseline_rows_per_s']:>9} rows/s",
         f"ratio             {figures['ratio_vs_baseline']:>9}     "
-        f"target >= 0.333  {'OK' if targets['ratio_vs_baseline'] else 'MISSED'}",
+        f"target >= 0.6    {'OK' if targets['ratio_vs_baseline'] else 'MISSED'}",
         f"no-change cycle   {figures['no_change_ms']:>9} ms  "
         f"target <= 50     {'OK' if targets['no_change_ms'] else 'MISSED'}",
         f"after {mutated} changed  {figures['after_1000_s']:>9} s   "
-        f"target <= 2      {'OK' if targets['after_1000_s'] else 'MISSED'}",
+        f"target <= 1      {'OK' if targets['after_1000_s'] else 'MISSED'}",
         f"peak RSS growth   {figures['peak_rss_growth_mb']:>9} MB  "
         f"target < 300     {'OK' if targets['peak_rss_growth_mb'] else 'MISSED'}",
     ]
+    if "recheck_s" in figures:
+        lines.append(
+            f"nightly re-check  {figures['recheck_s']:>9} s   "
+            f"target <= 600    {'OK' if targets['recheck_s'] else 'MISSED'}"
+        )
     sys.stdout.write("\n".join(lines) + "\n" + json.dumps(figures) + "\n")
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(figures, indent=2))
     if not args.keep:
         odoo.sql_db.close_all()
         subprocess.run(["dropdb", "--if-exists", ODOO_DB], check=False, env=pg_env())
+    if not (args.keep or args.cache_source):
         conn = stack.mysql_admin_connect()
         try:
             with conn.cursor() as cur:

@@ -101,3 +101,12 @@ def test_hash_is_deterministic_across_reads(dirty_db):
     assert {k: v and v["row_hash"] for k, v in first.items()} == {
         k: v and v["row_hash"] for k, v in second.items()
     }
+
+
+def test_max_ids_in_one_query(dirty_db, admin_sql):
+    name, url = dirty_db
+    with source.Source(url) as src:
+        maxima = ents.max_ids(src, ents.ALL)
+        assert maxima == {e.name: e.max_id(src) for e in ents.ALL}
+    (permits,) = admin_sql(name, "SELECT MAX(id) FROM tmpermohonan")[0]
+    assert maxima["permit"] == permits > 0

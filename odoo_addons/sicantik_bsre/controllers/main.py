@@ -2,10 +2,12 @@
 
 Why it is built this way:
 
-* **Small public surface.**  Routes read only ``sicantik.verification`` (a
-  precomputed, masked summary; see that model) through a Redis cache; never the
-  permit, the applicant or the request.  Responses carry no NIK, address or
-  phone because the data they are built from has none.
+* **HTTP only.**  Routes read only ``sicantik.verification`` (a precomputed,
+  masked summary; see that model), through its ``_public_view`` (summary and
+  rendered page, cached per token in Redis and shared by every worker) and
+  ``_public_check_file``; never the permit, the applicant or the request.
+  Responses carry no NIK, address or phone because the data they are built
+  from has none.
 * **Rate limit before any work.**  Each visitor (a daily-rotating salted hash
   of the IP, never the IP itself) gets ``verify_rate_limit`` requests per
   window across page, upload and API; beyond that HTTP 429 with
@@ -33,32 +35,20 @@ Why it is built this way:
 """
 
 import hashlib
-import hmac
-import json
 import logging
-import re
-from zoneinfo import ZoneInfo
 
 from werkzeug.exceptions import abort
 
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.sicantik_base.lib import id_format, settings
+from odoo.addons.sicantik_base.lib import settings
 from odoo.addons.sicantik_base.lib.redis_client import get_redis
 
 from ..lib import offline_verify, ratelimit
 from ..models import services
 
 _logger = logging.getLogger(__name__)
-
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
-STATUS_LABELS = {
-    "valid": "Berlaku",
-    "expired": "Kedaluwarsa",
-    "revoked": "Dicabut",
-    "replaced": "Digantikan oleh dokumen yang lebih baru",
-}
 
 #: No upload body above this is read, whatever ``verify_max_upload_mb`` says
 #: (nginx's ``client_max_body_size`` says the same in front of Odoo).
@@ -67,14 +57,6 @@ UPLOAD_CEILING_MB = 20
 MULTIPART_SLACK = 64 * 1024
 MAX_BODY = UPLOAD_CEILING_MB * 1024 * 1024 + MULTIPART_SLACK
 TOO_LARGE = "Berkas terlalu besar atau ukurannya tidak diketahui."
-
-
-def _date_id(value):
-    return id_format.format_date_id(value, empty="-")
-
-
-def _datetime_id(value, tz_name):
-    return id_format.format_datetime_id(value, tz=ZoneInfo(tz_name), empty="-")
 
 
 class Unavailable(Exception):
@@ -164,36 +146,6 @@ class SicantikVerifyController(http.Controller):
         )
         return response
 
-    def _summary(self, env, token):
-        """The public dict for ``token`` (Redis-cached), or ``None``."""
-        if not token or not TOKEN_RE.match(token):
-            return None
-        token_hash = hashlib.sha256(token.encode()).hexdigest()
-        key = f"{ratelimit.PREFIX}summary:{token_hash}"
-        redis = self._redis()
-        if redis is not None:
-            try:
-                cached = redis.get(key)
-                if cached is not None:
-                    data = json.loads(cached)
-                    return data or None
-            except Exception:
-                redis = None
-        record = env["sicantik.verification"].search(
-            [("token_hash", "=", token_hash)], limit=1
-        )
-        data = None
-        if record and hmac.compare_digest(record.token, token):
-            data = record._public_dict()
-            data["_id"] = record.id
-        if redis is not None:
-            ttl = services.int_param(env, "verify_cache_seconds")
-            try:
-                redis.set(key, json.dumps(data), ex=max(1, ttl))
-            except Exception:
-                _logger.debug("verification cache unavailable")
-        return data
-
     def _count(self, env, visitor, data, kind):
         redis = self._redis()
         token_hash = hashlib.sha256((data or {}).get("token", "").encode()).hexdigest()
@@ -232,83 +184,34 @@ class SicantikVerifyController(http.Controller):
             return None, self._error(413, "Berkas terlalu besar.")
         return data, None
 
-    def _check_file(self, env, data, expected=None):
-        """The check's result, or ``None`` when the file exceeds the bounds."""
-        digest = hashlib.sha256(data).hexdigest()
-        if expected is None:
-            match = env["sicantik.verification"].search(
-                [("sha256", "=", digest)], limit=1
-            )
-            expected_data = match._public_dict() if match else None
-            if match:
-                expected_data["_id"] = match.id
-        else:
-            expected_data = expected if expected.get("sha256") == digest else None
-        result = offline_verify.verify_pdf(data, services.trust_roots())
-        if result.status == "too_complex":
-            return None
-        return {
-            "sha256": digest,
-            "hash_match": bool(expected_data),
-            "document": expected_data,
-            "signature": {
-                "status": result.status,
-                "valid": result.valid,
-                "message": result.message_id,
-                "signature_count": result.signature_count,
-                "modified_after_signing": result.modified_after_signing,
-                "signers": [
-                    {
-                        "name": sig.signer_cn,
-                        "intact": sig.intact,
-                        "trusted": sig.trusted,
-                        "signing_time": sig.signing_time.isoformat()
-                        if sig.signing_time
-                        else None,
-                    }
-                    for sig in result.signatures
-                ],
-            },
-        }
-
-    def _page_values(self, env, data, check=None):
-        tz_name = settings.timezone(env)
-        office = (
-            env["ir.config_parameter"].get_param("sicantik_base.office_name")
-            or "DPMPTSP"
-        )
-        return {
-            "doc": data,
-            "office": office,
-            "status_label": STATUS_LABELS.get(data["status"], data["status"]),
-            "issue_date": _date_id(data.get("issue_date")),
-            "expiry_date": _date_id(data.get("expiry_date")),
-            "signed_at": _datetime_id(data.get("signed_at"), tz_name),
-            "check": check,
-            "max_mb": services.int_param(env, "verify_max_upload_mb"),
-        }
-
     @staticmethod
     def _public(data):
         return {k: v for k, v in (data or {}).items() if not k.startswith("_")}
 
-    def _lookup(self, token):
+    def _lookup(self, token, page=False):
         """Rate-limit the visitor, then find the token's public summary.
 
-        Returns ``(env, visitor, data, None)``, or a response in the last place
-        when the request ends here (429/503 from the limiter, 404).
+        Returns ``(env, visitor, data, html, None)`` (``html``: the cached
+        page, when ``page``), or a response in the last place when the request
+        ends here (429/503 from the limiter, 404).
         """
         env = self._env()
         visitor = self._visitor(env)
         if visitor is None:
-            return env, visitor, None, self._unavailable()
+            return env, visitor, None, None, self._unavailable()
         limited = self._limit(env, visitor)
         if limited is not None:
-            return env, visitor, None, limited
-        data = self._summary(env, token)
+            return env, visitor, None, None, limited
+        data, html = env["sicantik.verification"]._public_view(token, page=page)
         if not data:
-            return env, visitor, None, self._error(404, "Dokumen tidak ditemukan.")
-        return env, visitor, data, None
+            return (
+                env,
+                visitor,
+                None,
+                None,
+                self._error(404, "Dokumen tidak ditemukan."),
+            )
+        return env, visitor, data, html, None
 
     # -------------------------------------------------------------- routes
     @http.route(
@@ -323,24 +226,26 @@ class SicantikVerifyController(http.Controller):
     )
     def verify_page(self, token, **_kw):
         """The QR target; a POST with a PDF adds the upload check."""
-        env, visitor, data, stop = self._lookup(token)
+        is_post = request.httprequest.method == "POST"
+        env, visitor, data, html, stop = self._lookup(token, page=not is_post)
         if stop is not None:
             return stop
-        check = None
         kind = "page"
-        if request.httprequest.method == "POST":
+        if is_post:
             upload, error = self._read_upload(env)
             if error is not None:
                 return error
-            check = self._check_file(env, upload, expected=data)
+            Verification = env["sicantik.verification"]
+            check = Verification._public_check_file(upload, expected=data)
             if check is None:
                 return self._complex()
+            html = Verification._public_render(data, check)
             kind = "upload"
         self._count(env, visitor, data, kind)
-        return request.render(
-            "sicantik_bsre.verify_page",
-            self._page_values(env, data, check),
+        return request.make_response(
+            html,
             headers=[
+                ("Content-Type", "text/html; charset=utf-8"),
                 ("Cache-Control", "no-store"),
                 ("X-Robots-Tag", "noindex"),
                 ("Referrer-Policy", "no-referrer"),
@@ -357,7 +262,7 @@ class SicantikVerifyController(http.Controller):
         sitemap=False,
     )
     def verify_api(self, token, **_kw):
-        env, visitor, data, stop = self._lookup(token)
+        env, visitor, data, _html, stop = self._lookup(token)
         if stop is not None:
             return stop
         self._count(env, visitor, data, "api")
@@ -387,7 +292,7 @@ class SicantikVerifyController(http.Controller):
         upload, error = self._read_upload(env)
         if error is not None:
             return error
-        result = self._check_file(env, upload)
+        result = env["sicantik.verification"]._public_check_file(upload)
         if result is None:
             return self._complex()
         self._count(env, visitor, result["document"], "upload")

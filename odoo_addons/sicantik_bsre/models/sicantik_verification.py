@@ -9,12 +9,38 @@ personal data: ``revoked`` is refreshed from the permit by a cron (the sync
 writes permits with set-based SQL, so no ORM hook would fire), ``replaced`` is
 set when a newer signature of the same permit is published, and ``expired`` is
 computed from the stored expiry date when the page is shown.
+
+The public routes are HTTP only: the lookup, the per-token Redis cache of the
+summary and of the rendered page (``lib/public_cache``), and the uploaded
+file check live here, so that every route (page, JSON API, upload API) gets
+the same answer from one place, and the summary is built by one method,
+:meth:`_public_dict`.
 """
 
 import hashlib
+import hmac
+import logging
 import re
+from zoneinfo import ZoneInfo
 
 from odoo import api, fields, models
+
+from odoo.addons.sicantik_base.lib import id_format, settings
+from odoo.addons.sicantik_base.lib.redis_client import get_redis
+
+from ..lib import offline_verify, public_cache
+from . import services
+
+_logger = logging.getLogger(__name__)
+
+#: What a verification token looks like (``secrets.token_urlsafe``).
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+STATUS_LABELS = {
+    "valid": "Berlaku",
+    "expired": "Kedaluwarsa",
+    "revoked": "Dicabut",
+    "replaced": "Digantikan oleh dokumen yang lebih baru",
+}
 
 #: Legal-form words of company names that carry no personal data.
 LEGAL_FORMS = {"PT", "PT.", "CV", "CV.", "UD", "UD.", "KOPERASI", "YAYASAN", "TBK"}
@@ -133,19 +159,128 @@ class SicantikVerification(models.Model):
         }
 
     def _invalidate_public_cache(self, records=None):
-        from odoo.addons.sicantik_base.lib.redis_client import get_redis
-
-        from ..lib.ratelimit import PREFIX
-
+        """Drop the cached summary and page of these tokens (all workers)."""
         try:
             redis = get_redis()
             if redis is not None:
-                keys = [f"{PREFIX}summary:{r.token_hash}" for r in (records or self)]
-                if keys:
-                    redis.delete(*keys)
+                public_cache.invalidate(redis, (records or self).mapped("token_hash"))
         except Exception:  # a cache that cannot be cleared expires by itself
             return False
         return True
+
+    # ------------------------------------------------------------------
+    # what the public routes read
+    # ------------------------------------------------------------------
+    @api.model
+    def _public_view(self, token, page=False):
+        """``(summary, html)`` of ``token``, from the cache when possible.
+
+        ``summary`` is :meth:`_public_dict` plus ``_id`` (the record, for the
+        audit event), or ``None`` for an unknown token; ``html`` is the
+        rendered page (bytes) when ``page`` is asked for and the token exists.
+        Redis down: both are computed from the database, nothing is cached.
+        """
+        if not token or not TOKEN_RE.match(token):
+            return None, None
+        token_hash = hashlib.sha256(token.encode()).hexdigest()
+        try:
+            redis = get_redis()
+            summary, html = (
+                public_cache.get(redis, token_hash, page)
+                if redis is not None
+                else (public_cache.MISSING, public_cache.MISSING)
+            )
+        except Exception:
+            redis = None
+            summary = html = public_cache.MISSING
+        fresh = {}
+        if summary is public_cache.MISSING:
+            summary = fresh["summary"] = self._public_summary(token, token_hash)
+        if not (page and summary):
+            html = None
+        elif html is public_cache.MISSING:
+            html = fresh["page"] = self._public_render(summary)
+        if redis is not None and fresh:
+            try:
+                ttl = services.int_param(self.env, "verify_cache_seconds")
+                public_cache.put(redis, token_hash, ttl, **fresh)
+            except Exception:
+                _logger.debug("verification cache unavailable")
+        return summary, html
+
+    @api.model
+    def _public_summary(self, token, token_hash):
+        record = self.sudo().search([("token_hash", "=", token_hash)], limit=1)
+        if not record or not hmac.compare_digest(record.token, token):
+            return None
+        return dict(record._public_dict(), _id=record.id)
+
+    @api.model
+    def _public_page_values(self, data, check=None):
+        """QWeb values of the public page for a summary (and an upload check)."""
+        param = self.env["ir.config_parameter"].sudo()
+        tz_name = settings.timezone(self.env)
+        return {
+            "doc": data,
+            "office": param.get_param("sicantik_base.office_name") or "DPMPTSP",
+            "status_label": STATUS_LABELS.get(data["status"], data["status"]),
+            "issue_date": id_format.format_date_id(data.get("issue_date"), empty="-"),
+            "expiry_date": id_format.format_date_id(data.get("expiry_date"), empty="-"),
+            "signed_at": id_format.format_datetime_id(
+                data.get("signed_at"), tz=ZoneInfo(tz_name), empty="-"
+            ),
+            "check": check,
+            "max_mb": services.int_param(self.env, "verify_max_upload_mb"),
+        }
+
+    @api.model
+    def _public_render(self, data, check=None):
+        """The public page as UTF-8 bytes."""
+        html = self.env["ir.qweb"]._render(
+            "sicantik_bsre.verify_page", self._public_page_values(data, check)
+        )
+        return str(html).encode()
+
+    @api.model
+    def _public_check_file(self, data, expected=None):
+        """Is ``data`` a version we signed, and is its signature valid?
+
+        ``expected`` is the summary the visitor is looking at (the page's
+        upload); without it the SHA-256 is looked up among every summary.
+        Returns ``None`` when the file exceeds the bounds of the offline check.
+        """
+        digest = hashlib.sha256(data).hexdigest()
+        if expected is None:
+            match = self.sudo().search([("sha256", "=", digest)], limit=1)
+            expected_data = dict(match._public_dict(), _id=match.id) if match else None
+        else:
+            expected_data = expected if expected.get("sha256") == digest else None
+        result = offline_verify.verify_pdf(data, services.trust_roots())
+        if result.status == "too_complex":
+            return None
+        return {
+            "sha256": digest,
+            "hash_match": bool(expected_data),
+            "document": expected_data,
+            "signature": {
+                "status": result.status,
+                "valid": result.valid,
+                "message": result.message_id,
+                "signature_count": result.signature_count,
+                "modified_after_signing": result.modified_after_signing,
+                "signers": [
+                    {
+                        "name": sig.signer_cn,
+                        "intact": sig.intact,
+                        "trusted": sig.trusted,
+                        "signing_time": sig.signing_time.isoformat()
+                        if sig.signing_time
+                        else None,
+                    }
+                    for sig in result.signatures
+                ],
+            },
+        }
 
     @api.model
     def _cron_refresh_revocations(self):

@@ -136,6 +136,67 @@ class TestPublicVerification(BsreCase):
         self.assertFalse(mine.ip)
         self.assertTrue(mine.actor_key)
 
+    def test_page_cached_per_token_and_invalidated(self):
+        """The rendered page is shared through Redis and dropped on a change."""
+        import hashlib
+
+        from odoo.addons.sicantik_base.lib.redis_client import get_redis
+
+        from ..lib import public_cache
+
+        redis = get_redis()
+        token_hash = hashlib.sha256(self.token.encode()).hexdigest()
+        public_cache.invalidate(redis, [token_hash])
+        first = self.url_open(f"/verify/{self.token}")
+        self.assertEqual(first.status_code, 200)
+        self.assertIn('class="status valid">Berlaku<', first.text)
+        cached = redis.get(public_cache.page_key(token_hash))
+        self.assertEqual(cached.decode(), first.text)
+        self.assertEqual(self.url_open(f"/verify/{self.token}").text, first.text)
+        # revocation folded in by the cron: the next visitor sees it at once
+        self.request.permit_id.sudo().write({"is_revoked": True})
+        Verification = self.env["sicantik.verification"].sudo()
+        self.assertEqual(Verification._cron_refresh_revocations(), 1)
+        self.assertIsNone(redis.get(public_cache.page_key(token_hash)))
+        revoked = self.url_open(f"/verify/{self.token}")
+        self.assertIn('class="status revoked">Dicabut<', revoked.text)
+        self.assertNotIn('class="status valid"', revoked.text)
+        self.assertEqual(
+            self.url_open(f"/api/verify/{self.token}").json()["status"], "revoked"
+        )
+        # a newer signed version replaces this one: the old page says so
+        self.request.permit_id.sudo().write({"is_revoked": False})
+        Verification._cron_refresh_revocations()
+        self.assertIn(
+            'class="status valid"', self.url_open(f"/verify/{self.token}").text
+        )
+        second = self.make_request(document=self.request.signed_document_id)
+        self.sign(second)
+        self.assertIn(
+            'class="status replaced">Digantikan',
+            self.url_open(f"/verify/{self.token}").text,
+        )
+        self.assertIn(
+            'class="status valid"',
+            self.url_open(f"/verify/{second.sudo().verification_token}").text,
+        )
+
+    def test_unknown_token_cached_as_missing(self):
+        """A guessed token costs one lookup, then it is answered from Redis."""
+        import hashlib
+
+        from odoo.addons.sicantik_base.lib.redis_client import get_redis
+
+        from ..lib import public_cache
+
+        guess = "G" * 43
+        token_hash = hashlib.sha256(guess.encode()).hexdigest()
+        redis = get_redis()
+        public_cache.invalidate(redis, [token_hash])
+        self.assertEqual(self.url_open(f"/verify/{guess}").status_code, 404)
+        self.assertEqual(redis.get(public_cache.summary_key(token_hash)), b"null")
+        self.assertEqual(self.url_open(f"/api/verify/{guess}").status_code, 404)
+
     def request_summary(self):
         return (
             self.env["sicantik.verification"]

@@ -30,6 +30,24 @@ def id_list(ids):
     return ",".join(str(int(i)) for i in ids) or "NULL"
 
 
+def max_ids(src, entities):
+    """``{entity name: MAX(id) of its table}`` in one round trip.
+
+    Why: an idle cycle asks every stream whether it has new rows; one
+    statement of primary-key maxima answers all of them at once instead of
+    one query per stream.
+    """
+    if not entities:
+        return {}
+    row = src.all(
+        "SELECT "
+        + ", ".join(
+            f"(SELECT MAX(id) FROM {e.table}) AS m{i}" for i, e in enumerate(entities)
+        )
+    )[0]
+    return {e.name: row[f"m{i}"] or 0 for i, e in enumerate(entities)}
+
+
 def newest(join_table, key, ids, alias):
     """Derived table picking the newest join row per ``key`` among ``ids``."""
     return (

@@ -51,6 +51,7 @@ from odoo.addons.sicantik_base.lib import settings
 
 from ..lib import entities as ents
 from ..lib import normalize as nz
+from ..lib import readahead
 from ..lib.source import Source, SourceError
 
 _logger = logging.getLogger(__name__)
@@ -312,6 +313,7 @@ class SicantikSync(models.AbstractModel):
         return None
 
     def _fail_run(self, run, kind, exc, url):
+        readahead.clear()
         message = str(exc)
         if url:
             message = message.replace(url, settings.redact_url(url))
@@ -363,14 +365,17 @@ class SicantikSync(models.AbstractModel):
             .sudo()
             ._get_states([e.name for e in streams] + ["changes"])
         )
+        maxima = ents.max_ids(src, streams)
         for entity in streams:
             state = states[entity.name]
-            ids = entity.next_ids(src, state.last_id, limit * entity.batch_factor)
+            if maxima[entity.name] <= (state.last_id or 0):
+                continue
+            ids, raw = self._read(src, entity, state.last_id, limit)
             if not ids:
                 continue
-            self._import(src, entity, ids, stats)
+            self._import(src, entity, ids, stats, raw_rows=raw)
             state.last_id = ids[-1]
-            stats["remaining"] = max(entity.max_id(src) - ids[-1], 0)
+            stats["remaining"] = max(maxima[entity.name] - ids[-1], 0)
             return entity.name
         if self._sync_changes(src, stats, limit, states["changes"]):
             return "changes"
@@ -454,6 +459,32 @@ class SicantikSync(models.AbstractModel):
         stats["remaining"] = 1 if len(new_rows) == limit else 0
         return True
 
+    def _read(self, src, entity, after, limit, kind="sync"):
+        """``(ids, raw rows)`` of the batch after ``after``; reads the next ahead.
+
+        A full batch means more work: the following batch is read in the
+        background (``lib/readahead``) while this one is written, and the
+        next call takes it if its watermark is still ``ids[-1]``.
+        """
+        size = limit * entity.batch_factor
+        key = (self.env.cr.dbname, self._source_url(), kind, entity.name)
+        ahead = readahead.take(key + (after,))
+        if ahead and ahead[0]:
+            ids, raw = ahead
+        else:
+            ids = entity.next_ids(src, after, size)
+            raw = entity.fetch(src, ids)
+        if len(ids) == size:
+            url = self._source_url()
+
+            def read(after=ids[-1]):
+                with Source(url, check_account=True) as ahead_src:
+                    next_ids = entity.next_ids(ahead_src, after, size)
+                    return next_ids, entity.fetch(ahead_src, next_ids)
+
+            readahead.submit(key + (ids[-1],), read)
+        return ids, raw
+
     def _held_tracking(self, rows):
         """``{id: (stamp, permit_sid, status_sid)}`` of the steps Odoo holds."""
         if not rows:
@@ -478,10 +509,10 @@ class SicantikSync(models.AbstractModel):
             if state.last_id < 0:
                 continue  # this entity is done in the current pass
             size = limit * entity.batch_factor
-            ids = entity.next_ids(src, state.last_id, size)
+            ids, raw = self._read(src, entity, state.last_id, limit, "recheck")
             upper = ids[-1] if len(ids) == size else None
             if ids:
-                self._import(src, entity, ids, stats)
+                self._import(src, entity, ids, stats, raw_rows=raw)
             missing = self._mark_missing(entity, state.last_id, upper, ids)
             counts = stats.setdefault("entities", {}).setdefault(entity.name, {})
             counts["missing"] = counts.get("missing", 0) + missing
