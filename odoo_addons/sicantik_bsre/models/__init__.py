@@ -1,6 +1,7 @@
 from . import (
     res_config_settings,
     res_users,
+    sicantik_bsre_certificate,
     sicantik_health,
     sicantik_signature_request,
     sicantik_verification,

@@ -703,7 +703,9 @@ class SicantikSignatureRequest(models.Model):
             raise UserError(_("Your user has no BSrE NIK; ask an administrator."))
         client = services.get_client()
         try:
-            client.ensure_can_sign(nik)
+            # The status the signing dialog recorded (one call per signing).
+            certificates = self.env["sicantik.bsre.certificate"]
+            certificates._status_of(official).raise_unless_can_sign()
         except BsreError as exc:
             raise UserError(exc.message_id) from None
         inputs = {request.id: request._document_bytes() for request in self}

@@ -2,3 +2,4 @@ from . import test_flow, test_passphrase, test_public
 from . import test_otp
 from . import test_integrity
 from . import test_verify_bounds
+from . import test_certificates
