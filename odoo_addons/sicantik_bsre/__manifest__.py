@@ -20,6 +20,7 @@
         "views/sicantik_signature_request_views.xml",
         "views/res_users_views.xml",
         "views/sicantik_bsre_certificate_views.xml",
+        "views/sicantik_stamp_placement_views.xml",
         "views/res_config_settings_views.xml",
         "views/verify_templates.xml",
         "wizards/sicantik_sign_wizard_views.xml",

@@ -4,5 +4,6 @@ from . import (
     sicantik_bsre_certificate,
     sicantik_health,
     sicantik_signature_request,
+    sicantik_stamp_placement,
     sicantik_verification,
 )

@@ -3,3 +3,4 @@ from . import test_otp
 from . import test_integrity
 from . import test_verify_bounds
 from . import test_certificates
+from . import test_placement
