@@ -337,6 +337,65 @@ class SicantikDashboardKpi(models.Model):
                 continue
             kpi.visible_value = Model.search_count(domain)
 
+    # ------------------------------------------------------------------
+    # charts
+    # ------------------------------------------------------------------
+    @api.model
+    def _chart_definitions(self):
+        """The dashboard's charts: graph views of real models, so each bar
+        counts under the user's record rules and opens the records it counts.
+
+        Like the tiles, charts of addons this one does not depend on
+        (signatures) are declared only when their model is in the registry.
+        """
+        today = office_today()
+        year_ago = fields.Date.to_string(today.replace(day=1) - timedelta(days=335))
+        charts = [
+            {
+                "code": "permits_issued_month",
+                "title": _("Permits Issued per Month"),
+                "model": "sicantik.permit",
+                "domain": [
+                    ("is_issued", "=", True),
+                    ("sicantik_missing", "=", False),
+                    ("sk_date", ">=", year_ago),
+                ],
+                "context": {
+                    "graph_groupbys": ["sk_date:month"],
+                    "graph_mode": "bar",
+                    "graph_measure": "__count",
+                },
+            }
+        ]
+        if "sicantik.signature.request" in self.env:
+            since = fields.Datetime.to_string(
+                fields.Datetime.now() - timedelta(weeks=12)
+            )
+            charts.append(
+                {
+                    "code": "signatures_week",
+                    "title": _("Signatures per Week"),
+                    "model": "sicantik.signature.request",
+                    "domain": [("state", "=", "signed"), ("signed_at", ">=", since)],
+                    "context": {
+                        "graph_groupbys": ["signed_at:week"],
+                        "graph_mode": "line",
+                        "graph_measure": "__count",
+                    },
+                }
+            )
+        return charts
+
+    @api.model
+    @guard("petugas", "auditor")
+    def get_dashboard_charts(self):
+        """The charts the caller may read (the dashboard's client action)."""
+        return [
+            chart
+            for chart in self._chart_definitions()
+            if self.env[chart["model"]].has_access("read")
+        ]
+
     @guard("petugas", "auditor")
     def action_open(self):
         """Open the records the tile counts (their record rules still apply)."""
