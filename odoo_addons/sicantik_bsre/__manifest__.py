@@ -2,7 +2,7 @@
     "name": "SICANTIK Companion — BSrE e-Signature",
     "summary": "Sign permits with the national e-signature (TTE BSrE): approval, "
     "batch signing, QR stamp, signed versions and public verification",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.1.1",
     "category": "Services/SICANTIK",
     "author": "SICANTIK Companion developers",
     "maintainers": ["sicantik-companion"],
@@ -21,6 +21,7 @@
         "views/res_users_views.xml",
         "views/sicantik_bsre_certificate_views.xml",
         "views/sicantik_stamp_placement_views.xml",
+        "views/sicantik_signature_request_graph_views.xml",
         "views/res_config_settings_views.xml",
         "views/verify_templates.xml",
         "wizards/sicantik_sign_wizard_views.xml",

@@ -33,7 +33,7 @@ def test_dashboard_tiles_and_charts(page, odoo_url, e2e_world, shots):
     issued = page.locator("[data-chart=permits_issued_month]")
     weekly = page.locator("[data-chart=signatures_week]")
     issued.locator("canvas").wait_for()
-    weekly.locator("canvas, .o_view_nocontent").first.wait_for()
+    weekly.locator(".o_graph_renderer").wait_for()
     assert "Izin Terbit per Bulan" in issued.inner_text()
     assert "Tanda Tangan per Minggu" in weekly.inner_text()
     assert page.locator(".o_sicantik_dashboard_tiles .o_kanban_record").count() >= 5

@@ -355,6 +355,7 @@ class SicantikDashboardKpi(models.Model):
                 "code": "permits_issued_month",
                 "title": _("Permits Issued per Month"),
                 "model": "sicantik.permit",
+                "view": "sicantik_officer.sicantik_permit_view_graph_issued_month",
                 "domain": [
                     ("is_issued", "=", True),
                     ("sicantik_missing", "=", False),
@@ -376,6 +377,7 @@ class SicantikDashboardKpi(models.Model):
                     "code": "signatures_week",
                     "title": _("Signatures per Week"),
                     "model": "sicantik.signature.request",
+                    "view": "sicantik_bsre.sicantik_signature_request_view_graph_week",
                     "domain": [("state", "=", "signed"), ("signed_at", ">=", since)],
                     "context": {
                         "graph_groupbys": ["signed_at:week"],
@@ -389,12 +391,15 @@ class SicantikDashboardKpi(models.Model):
     @api.model
     @guard("petugas", "auditor")
     def get_dashboard_charts(self):
-        """The charts the caller may read (the dashboard's client action)."""
-        return [
-            chart
-            for chart in self._chart_definitions()
-            if self.env[chart["model"]].has_access("read")
-        ]
+        """The charts the caller may read (the dashboard's client action),
+        each with the id of its graph view (``view_id``)."""
+        charts = []
+        for chart in self._chart_definitions():
+            if not self.env[chart["model"]].has_access("read"):
+                continue
+            view = self.env.ref(chart.pop("view"), raise_if_not_found=False)
+            charts.append(dict(chart, view_id=view.id if view else False))
+        return charts
 
     @guard("petugas", "auditor")
     def action_open(self):

@@ -101,6 +101,10 @@ class TestDashboard(OfficerSourceCase):
         }
         issued = charts["permits_issued_month"]
         self.assertEqual(issued["context"]["graph_groupbys"], ["sk_date:month"])
+        # the graph view names the grouped field (the web client knows only
+        # the fields of the views it loads)
+        arch = self.env["ir.ui.view"].browse(issued["view_id"]).arch
+        self.assertIn('name="sk_date"', arch)
         since = next(d[2] for d in issued["domain"] if d[0] == "sk_date")
         # the same permit rows as the SICANTIK sandbox put there, grouped by
         # month in SQL (independently of the ORM)
@@ -122,3 +126,5 @@ class TestDashboard(OfficerSourceCase):
             weekly = charts["signatures_week"]
             self.assertEqual(weekly["context"]["graph_groupbys"], ["signed_at:week"])
             self.assertIn(("state", "=", "signed"), weekly["domain"])
+            arch = self.env["ir.ui.view"].browse(weekly["view_id"]).arch
+            self.assertIn('name="signed_at"', arch)

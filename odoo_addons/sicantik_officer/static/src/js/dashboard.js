@@ -39,6 +39,7 @@ export class SicantikDashboard extends Component {
         return {
             resModel: chart.model,
             type: "graph",
+            viewId: chart.view_id,
             domain: chart.domain,
             context: chart.context,
             display: { controlPanel: false },
