@@ -80,12 +80,14 @@ def test_placement_preview_for_a_permit_type(page, odoo_url, e2e_world, shots):
     tags = page.locator(".o_field_widget[name=permit_type_ids] input")
     tags.fill(type_name[:20])
     page.locator(".o-autocomplete--dropdown-item", has_text=type_name).first.click()
+    # The preview is computed by the server when the type is chosen: wait
+    # for the rendered page (a data URL), not the widget's placeholder.
     preview = page.locator(".o_field_widget[name=preview_image] img")
-    preview.wait_for()
     page.wait_for_function(
         "() => { const i = document.querySelector("
         "'.o_field_widget[name=preview_image] img');"
-        " return i && i.complete && i.naturalWidth > 0; }"
+        " return i && i.src.startsWith('data:image/png') && i.complete"
+        " && i.naturalWidth > 0; }"
     )
     note = page.locator(".o_field_widget[name=preview_note]").inner_text()
     assert "1" in note, note
