@@ -2,7 +2,7 @@
     "name": "SICANTIK Companion — Officer",
     "summary": "Dashboard, SLA in working days with SICANTIK's holidays, expiry "
     "reminders (H-90/60/30) and Indonesian formatting for permit officers",
-    "version": "18.0.1.0.2",
+    "version": "18.0.1.1.0",
     "category": "Services/SICANTIK",
     "author": "SICANTIK Companion developers",
     "maintainers": ["sicantik-companion"],
@@ -22,4 +22,11 @@
         "views/sicantik_dashboard_kpi_views.xml",
         "views/sicantik_officer_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "sicantik_officer/static/src/js/dashboard.js",
+            "sicantik_officer/static/src/xml/dashboard.xml",
+            "sicantik_officer/static/src/scss/dashboard.scss",
+        ],
+    },
 }

@@ -105,6 +105,7 @@ ADMIN_ROUTES: list[tuple[str, str, tuple[str, ...], bool]] = [
     ("admin.faults", "/_sandbox/faults", ("GET", "POST", "DELETE"), False),
     ("admin.log", "/_sandbox/log", ("GET", "DELETE"), False),
     ("admin.users", "/_sandbox/users", ("GET", "POST"), False),
+    ("admin.user_status", "/_sandbox/users/<ident>/status", ("POST",), False),
     ("admin.outbox", "/_sandbox/outbox", ("GET", "DELETE"), False),
     ("admin.document", "/_sandbox/documents/<doc_id>", ("GET",), False),
     ("admin.reset", "/_sandbox/reset", ("POST",), False),
@@ -1219,6 +1220,19 @@ class SandboxApp:
                 ],
             }
         )
+
+    def _admin_user_status(self, request: Request, ident: str) -> Response:
+        """Switch one user's certificate status (ISSUE -> EXPIRED, REVOKE, ...)
+        keeping the passphrase and TOTP secret, as BSrE does when a
+        certificate expires or is revoked under an existing account."""
+        body = request.get_json(force=True, silent=True) or {}
+        try:
+            user = self.users.set_status(ident, body.get("status"))
+        except UserError as exc:
+            return _json({"error": str(exc)}, 400)
+        if user is None:
+            return _json({"error": "unknown user"}, 404)
+        return _json(user.public_dict())
 
     def _admin_outbox(self, request: Request) -> Response:
         with self._lock:

@@ -279,6 +279,19 @@ class UserStore:
                 return self._by_email.get(str(email).strip().lower())
         return None
 
+    def set_status(self, ident: str, status) -> User | None:
+        """Change the certificate status of the user with NIK/e-mail ``ident``."""
+        status = str(status or "").upper()
+        if status not in STATUSES:
+            raise UserError(f"unknown status {status!r}; one of {sorted(STATUSES)}")
+        with self._lock:
+            user = self.find_any(ident)
+            if user is not None:
+                user.status = status
+                if status == "ISSUE" and user.totp_secret is None:
+                    user.totp_secret = totp_mod.new_secret()
+        return user
+
     def find_any(self, ident: str) -> User | None:
         """NIK or e-mail, whichever ``ident`` looks like (chain endpoint)."""
         return self.find(email=ident) if "@" in ident else self.find(nik=ident)

@@ -770,6 +770,34 @@ def test_admin_added_user_can_sign(api):
     assert verify["details"][0]["info_signer"]["signer_name"] == "Pejabat Baru"
 
 
+def test_status_knob_expires_and_reissues_a_certificate(api):
+    """The knob the certificate watch tests use: the same account, another
+    status on every surface, and signing refused until it is ISSUE again."""
+    url = api.base + f"/_sandbox/users/{BUDI['nik']}/status"
+    try:
+        assert api.post(url, json={"status": "expired"}).json()["status"] == "EXPIRED"
+        status = api.post(
+            api.base + "/api/v2/user/check/status", json={"nik": BUDI["nik"]}
+        ).json()
+        assert (status["status"], status["status_code"]) == ("EXPIRED", "2041")
+        v1 = api.get(api.base + f"/api/user/status/{BUDI['nik']}").json()
+        assert v1["status"] == "EXPIRED"
+        refused = v1_sign(api, pdf("x"))
+        assert refused.status_code == 400 and "kadaluarsa" in refused.text
+        by_mail = api.post(
+            api.base + f"/_sandbox/users/{BUDI['email']}/status",
+            json={"status": "REVOKE"},
+        )
+        assert by_mail.json()["status"] == "REVOKE"
+        assert api.post(url, json={"status": "GONE"}).status_code == 400
+        unknown = api.base + "/_sandbox/users/1206019999999999/status"
+        assert api.post(unknown, json={"status": "ISSUE"}).status_code == 404
+        api.post(url, json={"status": "ISSUE"})
+        assert v1_sign(api, pdf("x")).status_code == 200  # passphrase kept
+    finally:
+        api.post(api.base + "/_sandbox/reset")
+
+
 def test_passphrases_never_reach_the_logs(api, sandbox):
     v1_sign(api, pdf("x"))
     v1_sign(api, pdf("x"), passphrase="salah-sekali")

@@ -259,6 +259,20 @@ class UserStatus:
     def can_sign(self):
         return self.status == SIGNING_STATUS
 
+    def raise_unless_can_sign(self):
+        """Raise the typed error that explains why this status cannot sign.
+
+        Separate from the status call so that a status read earlier (and
+        recorded) is judged exactly like a fresh one.
+        """
+        if self.can_sign:
+            return self
+        if self.status == "NOT_REGISTERED":
+            raise NikNotRegistered(self.message, 200, self.code)
+        if self.status == "EXPIRED":
+            raise CertificateExpired(self.message, 200, self.code)
+        raise CertificateNotActive(self.status, self.message, 200, self.code)
+
 
 @dataclass
 class SignResult:
@@ -474,14 +488,7 @@ class BsreClient:
 
     def ensure_can_sign(self, nik):
         """Raise the typed error that explains why ``nik`` cannot sign."""
-        status = self.user_status(nik)
-        if status.can_sign:
-            return status
-        if status.status == "NOT_REGISTERED":
-            raise NikNotRegistered(status.message, 200, status.code)
-        if status.status == "EXPIRED":
-            raise CertificateExpired(status.message, 200, status.code)
-        raise CertificateNotActive(status.status, status.message, 200, status.code)
+        return self.user_status(nik).raise_unless_can_sign()
 
     def verify(self, pdf_bytes):
         """Ask BSrE to validate a signed PDF (no secrets involved)."""

@@ -9,10 +9,12 @@ so the same image is produced for v1 and v2.
 identical, and the client still supports ``link_qr`` for v1.)
 
 Why placement is configuration and not code: every permit template puts the
-signature block elsewhere.  A :class:`Placement` is either a page and a box
-(PDF points, origin top-left as in v2; the client converts for v1) or a
-one-character tag that BSrE finds in the PDF text (``tag_koordinat``; must be
-exactly one character since BSrE's upgrade,
+signature block elsewhere.  A :class:`Placement` is a page and a box (PDF
+points, origin top-left as in v2; the client converts for v1), optionally an
+anchor text the box is placed relative to when the PDF contains it
+(:mod:`.placement` finds it and resolves the box), or a one-character tag that
+BSrE finds in the PDF text (``tag_koordinat``; must be exactly one character
+since BSrE's upgrade,
 ``docs/reference/bsre.md#placement``).
 """
 
@@ -34,7 +36,10 @@ class Placement:
     """Where the visible signature goes (points; origin at the top-left).
 
     ``page`` is 1-based, ``-1`` means the last page.  With ``tag`` set, the
-    page/x/y are ignored and BSrE centres the box on the tag character.
+    page/x/y are ignored and BSrE centres the box on the tag character.  With
+    ``anchor`` set, the box goes ``anchor_mode`` ("below", "over" or "right")
+    the anchor text, moved by ``dx, dy``; page/x/y are the fallback when the
+    PDF does not contain the text.
     """
 
     page: int = -1
@@ -43,10 +48,18 @@ class Placement:
     width: float = 150.0
     height: float = 75.0
     tag: str | None = None
+    anchor: str | None = None
+    anchor_mode: str = "below"
+    dx: float = 0.0
+    dy: float = 0.0
 
     def validate(self):
         if self.tag is not None and len(self.tag) != 1:
             raise ValueError("The placement tag must be exactly one character.")
+        if self.anchor is not None and not 0 < len(self.anchor) <= 100:
+            raise ValueError("The anchor text must have 1 to 100 characters.")
+        if self.anchor_mode not in ("below", "over", "right"):
+            raise ValueError("The anchor position must be below, over or right.")
         if self.width <= 0 or self.height <= 0:
             raise ValueError("Width and height must be positive.")
         if self.tag is None and (self.page == 0 or self.page < -1):
@@ -71,6 +84,10 @@ class Placement:
             width=num("width", cls.width),
             height=num("height", cls.height),
             tag=tag,
+            anchor=(values.get("anchor") or "").strip() or None,
+            anchor_mode=values.get("anchor_mode") or cls.anchor_mode,
+            dx=num("dx", cls.dx),
+            dy=num("dy", cls.dy),
         ).validate()
 
 

@@ -3,6 +3,7 @@ from . import (
     res_users,
     sicantik_approval_chain,
     sicantik_approval_chain_step,
+    sicantik_bsre_certificate,
     sicantik_delegation,
     sicantik_document,
     sicantik_health,
@@ -10,6 +11,7 @@ from . import (
     sicantik_signature_request,
     sicantik_signature_request_step,
     sicantik_signature_route,
+    sicantik_stamp_placement,
     sicantik_sync,
     sicantik_verification,
 )

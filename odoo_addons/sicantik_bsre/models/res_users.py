@@ -12,6 +12,10 @@ official: a permit's designated signer is the user linked to the permit's
 ``official_id``, and nobody else may approve or sign it (see
 ``sicantik.signature.request._designated_signers``).  Administrators set it;
 one official has at most one user, or "who may sign" would be ambiguous.
+
+The certificate's last known status (``sicantik.bsre.certificate``, written by
+the signing dialog and the daily watch) shows on the user form for
+administrators and in the official's own preferences; nobody else reads it.
 """
 
 import re
@@ -53,6 +57,16 @@ class ResUsers(models.Model):
         "approve and sign the permits that name this official as signatory.",
     )
 
+    bsre_certificate_status = fields.Char(
+        string="BSrE Certificate Status",
+        compute="_compute_bsre_certificate",
+        help="Last status BSrE reported for this official's certificate "
+        "(only ISSUE can sign); checked daily and when signing.",
+    )
+    bsre_certificate_checked_at = fields.Datetime(
+        string="Certificate Last Checked", compute="_compute_bsre_certificate"
+    )
+
     _sql_constraints = [
         (
             "sicantik_official_uniq",
@@ -60,6 +74,29 @@ class ResUsers(models.Model):
             "A SICANTIK official is linked to one user only.",
         )
     ]
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + [
+            "bsre_certificate_status",
+            "bsre_certificate_checked_at",
+        ]
+
+    @api.depends_context("uid")
+    def _compute_bsre_certificate(self):
+        """Administrators see every official's status, a user only their own."""
+        admin = self.env.user.has_group("sicantik_base.group_admin")
+        shown = self if admin else self.filtered(lambda u: u == self.env.user)
+        certs = (
+            self.env["sicantik.bsre.certificate"]
+            .sudo()
+            .search([("user_id", "in", shown.ids)])
+        )
+        by_user = {cert.user_id.id: cert for cert in certs}
+        for user in self:
+            cert = by_user.get(user.id)
+            user.bsre_certificate_status = cert.status if cert else False
+            user.bsre_certificate_checked_at = cert.checked_at if cert else False
 
     def _compute_bsre_nik_masked(self):
         for user in self:

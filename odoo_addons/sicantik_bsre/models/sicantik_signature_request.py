@@ -1094,19 +1094,15 @@ class SicantikSignatureRequest(models.Model):
         self.ensure_one()
         return b"".join(self.document_id.sudo()._stream())
 
-    def _signature_properties(self):
-        """Visible QR (to this request's page) at the configured placement."""
+    def _signature_properties(self, data=None):
+        """Visible QR (to this request's page) at the placement of the permit
+        type (``sicantik.stamp.placement``; its anchor is looked up in
+        ``data``, the document's bytes) or the settings' default."""
         self.ensure_one()
         env = self.env
-        placement = stamp.Placement.from_config(
-            {
-                "page": services.param(env, "qr_page"),
-                "x": services.param(env, "qr_x"),
-                "y": services.param(env, "qr_y"),
-                "width": services.param(env, "qr_width"),
-                "height": services.param(env, "qr_height"),
-                "tag": services.param(env, "qr_tag"),
-            }
+        placement = env["sicantik.stamp.placement"]._placement_for(
+            self.sudo().permit_id.permit_type_id,
+            self._document_bytes if data is None else data,
         )
         signer = self.env.user if self.env.user in self._signers() else self.official_id
         delegation = self._delegation_of(signer, self.official_id, "sign")
@@ -1194,11 +1190,16 @@ class SicantikSignatureRequest(models.Model):
             raise UserError(_("Your user has no BSrE NIK; ask an administrator."))
         client = services.get_client()
         try:
-            client.ensure_can_sign(nik)
+            # The status the signing dialog recorded (one call per signing).
+            certificates = self.env["sicantik.bsre.certificate"]
+            certificates._status_of(official).raise_unless_can_sign()
         except BsreError as exc:
             raise UserError(exc.message_id) from None
         inputs = {request.id: request._document_bytes() for request in self}
-        props = {request.id: request._signature_properties() for request in self}
+        props = {
+            request.id: request._signature_properties(inputs[request.id])
+            for request in self
+        }
         batch_id = uuid.uuid4().hex[:16]
         claimed = self._claim_for_signing(batch_id)
         if not claimed:

@@ -4,3 +4,5 @@ from . import test_integrity
 from . import test_verify_bounds
 from . import test_revocation_sync
 from . import test_chain
+from . import test_certificates
+from . import test_placement

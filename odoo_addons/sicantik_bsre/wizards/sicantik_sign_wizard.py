@@ -23,7 +23,8 @@ How the passphrase is kept out of the database — and why each piece exists:
 
 The certificate status is fetched when the dialog opens, so an official whose
 certificate is not ISSUE is told why (in Indonesian) and never asked for a
-passphrase.
+passphrase.  The answer is recorded (``sicantik.bsre.certificate``) and reused
+by the dialog's save and by the sign step: one BSrE status call per signing.
 
 With API v2 the official may sign with a one-time code instead: "Send OTP"
 has BSrE deliver a code for exactly the selected documents (e-mail or the
@@ -147,7 +148,9 @@ class SicantikSignWizard(models.TransientModel):
                 "can_sign": False,
             }
         try:
-            status = services.get_client().user_status(nik)
+            # Recorded for the save and the sign step: one call per signing.
+            certificates = self.env["sicantik.bsre.certificate"]
+            status = certificates._status_of(self.env.user)
         except BsreError as error:
             return {
                 "certificate_status": "-",

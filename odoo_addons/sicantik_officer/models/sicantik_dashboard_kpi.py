@@ -337,6 +337,70 @@ class SicantikDashboardKpi(models.Model):
                 continue
             kpi.visible_value = Model.search_count(domain)
 
+    # ------------------------------------------------------------------
+    # charts
+    # ------------------------------------------------------------------
+    @api.model
+    def _chart_definitions(self):
+        """The dashboard's charts: graph views of real models, so each bar
+        counts under the user's record rules and opens the records it counts.
+
+        Like the tiles, charts of addons this one does not depend on
+        (signatures) are declared only when their model is in the registry.
+        """
+        today = office_today()
+        year_ago = fields.Date.to_string(today.replace(day=1) - timedelta(days=335))
+        charts = [
+            {
+                "code": "permits_issued_month",
+                "title": _("Permits Issued per Month"),
+                "model": "sicantik.permit",
+                "view": "sicantik_officer.sicantik_permit_view_graph_issued_month",
+                "domain": [
+                    ("is_issued", "=", True),
+                    ("sicantik_missing", "=", False),
+                    ("sk_date", ">=", year_ago),
+                ],
+                "context": {
+                    "graph_groupbys": ["sk_date:month"],
+                    "graph_mode": "bar",
+                    "graph_measure": "__count",
+                },
+            }
+        ]
+        if "sicantik.signature.request" in self.env:
+            since = fields.Datetime.to_string(
+                fields.Datetime.now() - timedelta(weeks=12)
+            )
+            charts.append(
+                {
+                    "code": "signatures_week",
+                    "title": _("Signatures per Week"),
+                    "model": "sicantik.signature.request",
+                    "view": "sicantik_bsre.sicantik_signature_request_view_graph_week",
+                    "domain": [("state", "=", "signed"), ("signed_at", ">=", since)],
+                    "context": {
+                        "graph_groupbys": ["signed_at:week"],
+                        "graph_mode": "line",
+                        "graph_measure": "__count",
+                    },
+                }
+            )
+        return charts
+
+    @api.model
+    @guard("petugas", "auditor")
+    def get_dashboard_charts(self):
+        """The charts the caller may read (the dashboard's client action),
+        each with the id of its graph view (``view_id``)."""
+        charts = []
+        for chart in self._chart_definitions():
+            if not self.env[chart["model"]].has_access("read"):
+                continue
+            view = self.env.ref(chart.pop("view"), raise_if_not_found=False)
+            charts.append(dict(chart, view_id=view.id if view else False))
+        return charts
+
     @guard("petugas", "auditor")
     def action_open(self):
         """Open the records the tile counts (their record rules still apply)."""

@@ -85,3 +85,46 @@ class TestDashboard(OfficerSourceCase):
         tile = self.env["sicantik.dashboard.kpi"].search([("code", "=", "sync_lag")])
         self.assertEqual(tile.value, -1)
         self.assertEqual(tile.severity, "danger")
+
+    def test_charts_count_what_they_show(self):
+        """Permits issued per month (and signatures per week when signing is
+        installed): graph declarations whose groups add up to a direct count,
+        read under the officer's own rights."""
+        officer = new_test_user(
+            self.env, login="petugas_chart", groups="sicantik_base.group_petugas"
+        )
+        charts = {
+            chart["code"]: chart
+            for chart in self.env["sicantik.dashboard.kpi"]
+            .with_user(officer)
+            .get_dashboard_charts()
+        }
+        issued = charts["permits_issued_month"]
+        self.assertEqual(issued["context"]["graph_groupbys"], ["sk_date:month"])
+        # the graph view names the grouped field (the web client knows only
+        # the fields of the views it loads)
+        arch = self.env["ir.ui.view"].browse(issued["view_id"]).arch
+        self.assertIn('name="sk_date"', arch)
+        since = next(d[2] for d in issued["domain"] if d[0] == "sk_date")
+        # the same permit rows as the SICANTIK sandbox put there, grouped by
+        # month in SQL (independently of the ORM)
+        self.env.cr.execute(
+            "SELECT date_trunc('month', sk_date)::date, count(*) "
+            "FROM sicantik_permit WHERE is_issued AND NOT sicantik_missing "
+            "AND sk_date >= %s GROUP BY 1",
+            [since],
+        )
+        direct = {month: count for month, count in self.env.cr.fetchall()}
+        groups = (
+            self.env[issued["model"]]
+            .with_user(officer)
+            ._read_group(issued["domain"], ["sk_date:month"], ["__count"])
+        )
+        self.assertEqual({month: count for month, count in groups}, direct)
+        self.assertGreater(sum(direct.values()), 0)
+        if "sicantik.signature.request" in self.env:
+            weekly = charts["signatures_week"]
+            self.assertEqual(weekly["context"]["graph_groupbys"], ["signed_at:week"])
+            self.assertIn(("state", "=", "signed"), weekly["domain"])
+            arch = self.env["ir.ui.view"].browse(weekly["view_id"]).arch
+            self.assertIn('name="signed_at"', arch)
