@@ -1050,27 +1050,36 @@ def _attachments_in_db(odoo, env):
 
 def image_addons():
     """The docs' discovery step: every addon of the image (entrypoint
-    ``addons``), checked against the repository's."""
+    ``addons``), checked against the repository's (image N of the upgrade
+    drill may hold fewer: addons added since are installed by the upgrade)."""
     listed = compose(
         "run", "--rm", "-T", "--no-deps", "odoo_companion", "addons", capture=True
     ).stdout.strip()
     ours = sorted(
         p.parent.name for p in (ROOT / "odoo_addons").glob("*/__manifest__.py")
     )
-    assert listed.split(",") == ours, (listed, ours)
+    if IMAGE_TAG["tag"] == "latest":
+        assert listed.split(",") == ours, (listed, ours)
+    else:
+        assert set(listed.split(",")) <= set(ours), (listed, ours)
     return listed
 
 
-def _install_addons(flag="-i"):
-    """`odoo -i "$ADDONS"` (or -u) in a one-off container: the docs' step."""
+def _install_addons(*flags):
+    """`odoo -i "$ADDONS"` (the upgrade: `-i "$ADDONS" -u "$ADDONS"`, which
+    installs addons new in the image and updates the others) in a one-off
+    container: the docs' step."""
+    addons = image_addons()
+    argv = []
+    for flag in flags or ("-i",):
+        argv += [flag, addons]
     compose(
         "run",
         "--rm",
         "-T",
         "odoo_companion",
         "odoo",
-        flag,
-        image_addons(),
+        *argv,
         "--stop-after-init",
         capture=True,
     )
@@ -1190,13 +1199,13 @@ def upgrade_snapshot(odoo):
 
 def _upgrade(odoo):
     """docker/README.md "Upgrade" with image N+1: stop Odoo and nginx,
-    `odoo -u "$ADDONS"`, up. The migration ran (rows_per_second backfilled
+    `odoo -i "$ADDONS" -u "$ADDONS"`, up. The migration ran (rows_per_second backfilled
     on N's runs), nothing was lost, the audit chain verifies."""
     before = dict(UPGRADE_BEFORE)
     assert before, "no data on image N"
     compose("stop", "odoo_companion", "nginx_proxy", capture=True)
     with timed("upgrade: odoo -u (all addons)"):
-        _install_addons("-u")
+        _install_addons("-i", "-u")
     with timed("upgrade: up --wait"):
         up_all()
     version = psql(

@@ -64,6 +64,8 @@ def test_cli_and_import_work_from_a_copy_outside_the_repository(tmp_path):
         os.environ,
         SICANTIK_ODOO_CONF=str(conf),
         ODOO_SRC=str(tmp_path / "odoo-src"),
+        # as the image's entrypoint sets it: the addons are not beside tools/
+        SICANTIK_ADDONS_PATH=str(ROOT / "odoo_addons"),
         PYTHONPATH="",
     )
 

@@ -1,9 +1,9 @@
 """Where the visible signature lands on one PDF, and a picture of it.
 
 Why the anchor is found here and not by BSrE's ``tag_koordinat``: BSrE only
-accepts a single character (reference §7) and estimates its position, while
-permit templates name the signature block with words ("KEPALA DINAS,", a
-``${ttd}`` placeholder).  PDFium (``pypdfium2``) gives the exact glyph boxes of
+accepts a single character (``docs/reference/bsre.md#placement``) and
+estimates its position, while permit templates name the signature block with
+words ("KEPALA DINAS,", a ``${ttd}`` placeholder).  PDFium (``pypdfium2``) gives the exact glyph boxes of
 any text, so the box is computed here and sent to BSrE as a page and
 coordinates, which both API versions accept.  When the text is absent (a
 scanned SK, another template) the configured box is used: a document is never
@@ -169,8 +169,8 @@ def signature_boxes(data):
     """The visible signature fields of a signed PDF as :class:`Box` es.
 
     What BSrE actually did, to compare with what was asked: servers differ in
-    how they read coordinates (reference §7: some use the image's pixel size),
-    so the placement is checked on the signed file, not assumed.
+    how they read coordinates (``docs/reference/bsre.md#placement``: some use
+    the image's pixel size), so the placement is checked on the signed file, not assumed.
     """
     from pyhanko.pdf_utils.reader import PdfFileReader
 
