@@ -1,13 +1,13 @@
 """Where the visible signature lands on one PDF, and a picture of it.
 
 Why the anchor is found here and not by BSrE's ``tag_koordinat``: BSrE only
-accepts a single character (``docs/reference/bsre.md#placement``) and
-estimates its position, while permit templates name the signature block with
-words ("KEPALA DINAS,", a ``${ttd}`` placeholder).  PDFium (``pypdfium2``) gives the exact glyph boxes of
-any text, so the box is computed here and sent to BSrE as a page and
-coordinates, which both API versions accept.  When the text is absent (a
-scanned SK, another template) the configured box is used: a document is never
-refused for a missing anchor.
+accepts a single character (``docs/reference/bsre.md#placement``) and estimates
+its position, while permit templates name the signature block with words
+("KEPALA DINAS,", a ``${ttd}`` placeholder). PDFium (``pypdfium2``) gives the
+exact glyph boxes of any text, so the box is computed here and sent to BSrE as
+a page and coordinates, which both API versions accept. When the text is absent
+(a scanned SK, another template) the configured box is used: a document is
+never refused for a missing anchor.
 
 Coordinates are PDF points with the origin at the page's top-left and ``x, y``
 the box's top-left corner, the convention of :class:`.stamp.Placement` and of
@@ -170,7 +170,8 @@ def signature_boxes(data):
 
     What BSrE actually did, to compare with what was asked: servers differ in
     how they read coordinates (``docs/reference/bsre.md#placement``: some use
-    the image's pixel size), so the placement is checked on the signed file, not assumed.
+    the image's pixel size), so the placement is checked on the signed file,
+    not assumed.
     """
     from pyhanko.pdf_utils.reader import PdfFileReader
 
