@@ -161,9 +161,10 @@ def _odoo_command(conf, command, *args):
     return [argv[0], argv[1], addons, command, *options]
 
 
-def odoo_shell(odoo_db, script, marker):
+def odoo_shell(odoo_db, script, marker=None):
     """Run ``script`` in ``odoo-bin shell`` on the test database; return the
-    JSON it printed on its last line starting with ``marker``."""
+    JSON it printed on its last line starting with ``marker`` (``None``
+    without a marker)."""
     conf = stack.read_conf()
     shell = subprocess.run(
         _odoo_command(conf, "shell", "-d", odoo_db, "--no-http", "--log-level=warn"),
@@ -174,9 +175,15 @@ def odoo_shell(odoo_db, script, marker):
         text=True,
         timeout=900,
     )
+    if shell.returncode:
+        pytest.fail(
+            f"odoo shell failed:\n{shell.stdout[-2000:]}\n{shell.stderr[-4000:]}"
+        )
+    if not marker:
+        return None
     lines = [ln for ln in shell.stdout.splitlines() if ln.startswith(marker + " ")]
-    if shell.returncode or not lines:
-        pytest.fail(f"{marker} failed:\n{shell.stdout[-2000:]}\n{shell.stderr[-4000:]}")
+    if not lines:
+        pytest.fail(f"no {marker}:\n{shell.stdout[-2000:]}\n{shell.stderr[-4000:]}")
     return json.loads(lines[-1].split(" ", 1)[1])
 
 

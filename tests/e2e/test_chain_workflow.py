@@ -22,7 +22,7 @@ import json
 import subprocess
 
 import pytest
-from conftest import PEJABAT_NIK, ROOT, SESSION_ENV, _odoo_command, stack
+from conftest import PEJABAT_NIK, ROOT, SESSION_ENV, _odoo_command, odoo_shell, stack
 from test_sign_and_verify import (
     DESKTOP,
     assert_no_error_dialog,
@@ -145,29 +145,6 @@ count = env["sicantik.signature.request"]._cron_auto_request()
 env.cr.commit()
 print("E2E_AUTO " + json.dumps({"created": count}))
 """
-
-
-def odoo_shell(odoo_db, script, marker=None):
-    conf = stack.read_conf()
-    shell = subprocess.run(
-        _odoo_command(conf, "shell", "-d", odoo_db, "--no-http", "--log-level=warn"),
-        input=script,
-        env=stack.odoo_env(SESSION_ENV),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if shell.returncode:
-        pytest.fail(
-            f"odoo shell failed:\n{shell.stdout[-2000:]}\n{shell.stderr[-4000:]}"
-        )
-    if marker:
-        lines = [ln for ln in shell.stdout.splitlines() if ln.startswith(marker + " ")]
-        if not lines:
-            pytest.fail(f"no {marker}:\n{shell.stdout[-2000:]}\n{shell.stderr[-3000:]}")
-        return json.loads(lines[-1].split(" ", 1)[1])
-    return None
 
 
 @pytest.fixture(scope="module")
