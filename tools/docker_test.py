@@ -319,15 +319,19 @@ class Odoo:
 
 
 def s3_client(env):
-    """The stand-in S3 as its root account, through the published port."""
-    from minio import Minio
+    """The stand-in S3 as its root account, through the published port
+    (sicantik_base's one S3 factory, as every other tool)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import stack
 
-    return Minio(
-        "127.0.0.1:9001",
+    s3 = stack.base_lib("s3")
+    config = s3.S3Config(
+        endpoint="127.0.0.1:9001",
         access_key=env["MINIO_ROOT_USER"],
         secret_key=env["MINIO_ROOT_PASSWORD"],
-        secure=False,
+        bucket=env.get("SICANTIK_S3_BUCKET", ""),
     )
+    return s3.make_client(config, read_timeout=30)
 
 
 def s3_objects(env):
