@@ -165,6 +165,7 @@ def write_env():
         "SICANTIK_AUDIT_ANCHOR_KEY": secrets.token_hex(32),
         "SICANTIK_AUDIT_SALT": secrets.token_hex(16),
         "SICANTIK_VERIFY_SALT": secrets.token_hex(16),
+        "SICANTIK_APPLICANT_SECRET": secrets.token_hex(16),
         "SICANTIK_MYSQL_NETWORK": MYSQL_NETWORK,
         "SICANTIK_MYSQL_HOST": "sicantik-mysql",
         "SICANTIK_MYSQL_DB": "sicantik",

@@ -66,6 +66,7 @@ SICANTIK_KEYS = {
     "sicantik_audit_anchor_key",
     "sicantik_audit_salt",
     "sicantik_verify_salt",
+    "sicantik_applicant_secret",
     "sicantik_mysql_url",
     "sicantik_s3_endpoint",
     "sicantik_s3_access_key",
@@ -388,7 +389,13 @@ def test_odoo_role_is_no_superuser(services):
 
 
 @pytest.mark.parametrize(
-    "name", ["SICANTIK_AUDIT_ANCHOR_KEY", "SICANTIK_AUDIT_SALT", "SICANTIK_VERIFY_SALT"]
+    "name",
+    [
+        "SICANTIK_AUDIT_ANCHOR_KEY",
+        "SICANTIK_AUDIT_SALT",
+        "SICANTIK_VERIFY_SALT",
+        "SICANTIK_APPLICANT_SECRET",
+    ],
 )
 def test_audit_secrets_are_required(services, name):
     """Issue #12: no fallback to database.secret; compose refuses to start."""

@@ -54,6 +54,7 @@ SAMPLE_ENV = {
     "SICANTIK_AUDIT_ANCHOR_KEY": "test-anchor-key",
     "SICANTIK_AUDIT_SALT": "test-audit-salt",
     "SICANTIK_VERIFY_SALT": "test-verify-salt",
+    "SICANTIK_APPLICANT_SECRET": "test-applicant-secret",
 }
 
 
