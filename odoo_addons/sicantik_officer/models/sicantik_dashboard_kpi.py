@@ -348,7 +348,7 @@ class SicantikDashboardKpi(models.Model):
         Like the tiles, charts of addons this one does not depend on
         (signatures) are declared only when their model is in the registry.
         """
-        today = office_today()
+        today = office_today(self.env)
         year_ago = fields.Date.to_string(today.replace(day=1) - timedelta(days=335))
         charts = [
             {
