@@ -60,8 +60,9 @@ def test_cli_and_import_work_from_a_copy_outside_the_repository(tmp_path):
     )
     conf = tmp_path / "odoo.conf"
     conf.write_text("[options]\nsicantik_s3_bucket = copied-bucket\n")
+    # The harness's own SICANTIK_* settings would win over the copied conf.
     env = dict(
-        os.environ,
+        {k: v for k, v in os.environ.items() if not k.startswith("SICANTIK_")},
         SICANTIK_ODOO_CONF=str(conf),
         ODOO_SRC=str(tmp_path / "odoo-src"),
         # as the image's entrypoint sets it: the addons are not beside tools/
