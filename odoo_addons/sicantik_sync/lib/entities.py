@@ -9,10 +9,11 @@ foreign-key columns, so the newest rows are picked in a derived table
 restricted to the batch's ids (one scan per join table and batch, never one per
 row).
 
-Reads come in two steps: :meth:`Entity.next_ids` pages through the primary key
-(keyset pagination: ``id > after ORDER BY id LIMIT n``), then
-:meth:`Entity.fetch` reads the full rows of exactly those ids.  Incremental
-steps reuse :meth:`Entity.fetch` with ids found by other means (tracking rows,
+Reads come in two steps: :meth:`Entity.next_range` pages through the primary
+key (keyset pagination: the ``n`` ids after the watermark, answered as their
+range ``(after, upper]`` and count, one row), then :meth:`Entity.fetch_range`
+reads the full rows of that range, every join restricted to it.  Incremental
+steps use :meth:`Entity.fetch` with ids found by other means (tracking rows,
 new SKs).
 
 :meth:`Entity.convert` turns a raw row into the values written to Odoo, or a
@@ -21,6 +22,7 @@ translates them for display.
 """
 
 from . import normalize as nz
+from . import pgcopy
 
 TZ_DEFAULT = "Asia/Jakarta"
 
@@ -48,11 +50,28 @@ def max_ids(src, entities):
     return {e.name: row[f"m{i}"] or 0 for i, e in enumerate(entities)}
 
 
-def newest(join_table, key, ids, alias):
-    """Derived table picking the newest join row per ``key`` among ``ids``."""
+def match_ids(ids):
+    """Row filter of a batch given by its ids: ``match(column)`` → SQL."""
+    inlined = id_list(ids)
+    return lambda column: f"{column} IN ({inlined})"
+
+
+def match_range(after, upper):
+    """Row filter of a batch given by its id range ``(after, upper]``.
+
+    Why: a stream batch is "the next n ids", i.e. a contiguous id range;
+    sending the range instead of the ids saves transferring and parsing the
+    id list twice (once read, once inlined into every join of the fetch).
+    """
+    low, high = int(after or 0), int(upper)
+    return lambda column: f"{column} > {low} AND {column} <= {high}"
+
+
+def newest(join_table, key, match, alias):
+    """Derived table picking the newest join row per ``key`` among the batch."""
     return (
         f"LEFT JOIN (SELECT {key} AS k, MAX(id) AS jid FROM {join_table} "
-        f"WHERE {key} IN ({ids}) GROUP BY {key}) {alias}x ON {alias}x.k = "
+        f"WHERE {match(key)} GROUP BY {key}) {alias}x ON {alias}x.k = "
     )
 
 
@@ -85,12 +104,30 @@ class Entity:
     def count(self, src):
         return src.scalar(f"SELECT COUNT(*) AS c FROM {self.table}") or 0
 
+    def next_range(self, src, after, limit):
+        """``(upper, count)`` of the next batch: the ``limit`` ids after
+        ``after`` are exactly the range ``(after, upper]``."""
+        row = src.all(
+            f"SELECT MAX(id) AS upper, COUNT(*) AS n FROM (SELECT id FROM "
+            f"{self.table} WHERE id > %s ORDER BY id LIMIT %s) batch",
+            (int(after or 0), int(limit)),
+        )[0]
+        return row["upper"] or 0, row["n"] or 0
+
     def fetch(self, src, ids):
         if not ids:
             return []
-        return src.all(self._sql(id_list(ids)))
+        return self._fetch(src, match_ids(ids))
 
-    def _sql(self, ids):
+    def fetch_range(self, src, after, upper):
+        """The full rows with ids in ``(after, upper]`` (see :meth:`next_range`)."""
+        return self._fetch(src, match_range(after, upper))
+
+    def _fetch(self, src, match):
+        return src.all(self._sql(match))
+
+    def _sql(self, match):
+        """The read query of the rows ``match(column)`` selects."""
         raise NotImplementedError
 
     def hash_keys(self):
@@ -109,6 +146,27 @@ class Entity:
         values["row_hash"] = nz.row_hash(values, self.hash_keys())
         return values, None
 
+    def prepare(self, raw_rows, tz, columns):
+        """Check ``raw_rows`` and serialise the clean ones for the write.
+
+        Plain data in, plain data out (no Odoo, no connection): the sync runs
+        it for the next batch in its read-ahead thread while PostgreSQL writes
+        the current one.  ``columns`` are the staging columns, in order.
+        """
+        clean, rejected = [], []
+        for raw in raw_rows:
+            values, reason = self.convert(raw, tz)
+            if values is None:
+                rejected.append((raw, reason))
+            else:
+                clean.append(values)
+        return Prepared(
+            source_rows=len(raw_rows),
+            clean_ids=[v["sicantik_id"] for v in clean],
+            rejected=rejected,
+            copy_text=pgcopy.csv_text(clean, columns) if clean else "",
+        )
+
     def _convert(self, raw, tz):
         raise NotImplementedError
 
@@ -117,15 +175,36 @@ class Entity:
         return ""
 
 
+class Prepared:
+    """One batch, checked and serialised: what the write needs, nothing more.
+
+    ``rejected`` holds ``(raw row, reason)`` pairs for the quarantine;
+    ``copy_text`` the clean rows as COPY CSV (:mod:`.pgcopy`).
+    """
+
+    __slots__ = ("source_rows", "clean_ids", "rejected", "copy_text")
+
+    def __init__(self, source_rows, clean_ids, rejected, copy_text):
+        self.source_rows = source_rows
+        self.clean_ids = clean_ids
+        self.rejected = rejected
+        self.copy_text = copy_text
+
+    @property
+    def source_ids(self):
+        """Every id read, clean or rejected (what SICANTIK still has)."""
+        return self.clean_ids + [raw["id"] for raw, _reason in self.rejected]
+
+
 class Status(Entity):
     name = "status"
     table = "trstspermohonan"
     model = "sicantik.status"
     keys = ("name",)
 
-    def _sql(self, ids):
+    def _sql(self, match):
         return (
-            f"SELECT id, n_sts_permohonan FROM trstspermohonan WHERE id IN ({ids}) "
+            f"SELECT id, n_sts_permohonan FROM trstspermohonan WHERE {match('id')} "
             "ORDER BY id"
         )
 
@@ -144,10 +223,10 @@ class PermitType(Entity):
     model = "sicantik.permit.type"
     keys = ("name", "code", "sla_days", "validity_amount", "validity_unit")
 
-    def _sql(self, ids):
+    def _sql(self, match):
         return (
             "SELECT id, n_perizinan, c_perizinan, v_hari, v_berlaku_tahun, "
-            f"v_berlaku_satuan FROM trperizinan WHERE id IN ({ids}) ORDER BY id"
+            f"v_berlaku_satuan FROM trperizinan WHERE {match('id')} ORDER BY id"
         )
 
     def _convert(self, raw, tz):
@@ -180,9 +259,9 @@ class Unit(Entity):
     model = "sicantik.unit"
     keys = ("name",)
 
-    def _sql(self, ids):
+    def _sql(self, match):
         return (
-            f"SELECT id, n_unitkerja FROM trunitkerja WHERE id IN ({ids}) ORDER BY id"
+            f"SELECT id, n_unitkerja FROM trunitkerja WHERE {match('id')} ORDER BY id"
         )
 
     def _convert(self, raw, tz):
@@ -222,10 +301,10 @@ class Official(Entity):
     model = "sicantik.official"
     keys = ("name", "nip", "position", "is_signatory")
 
-    def _sql(self, ids):
+    def _sql(self, match):
         return (
             "SELECT id, n_pegawai, nip, n_jabatan, status FROM tmpegawai "
-            f"WHERE id IN ({ids}) ORDER BY id"
+            f"WHERE {match('id')} ORDER BY id"
         )
 
     def _convert(self, raw, tz):
@@ -242,10 +321,10 @@ class Official(Entity):
         return None
 
 
-def _region_sql(join_table, key, ids, alias):
+def _region_sql(join_table, key, match, alias):
     """Columns + joins giving kelurahan and kecamatan names of a person/company."""
     return (
-        newest(join_table, key, ids, alias)
+        newest(join_table, key, match, alias)
         + f"t.id LEFT JOIN {join_table} {alias} ON {alias}.id = {alias}x.jid "
         f"LEFT JOIN trkelurahan kel ON kel.id = {alias}.trkelurahan_id "
         "LEFT JOIN (SELECT trkelurahan_id AS k, MAX(id) AS jid "
@@ -274,13 +353,13 @@ class Applicant(Entity):
     )
     masked = ("no_referensi",)
 
-    def _sql(self, ids):
+    def _sql(self, match):
         return (
             "SELECT t.id, t.no_referensi, t.source, t.n_pemohon, t.telp_pemohon, "
             "t.email_pemohon, t.a_pemohon, t.a_pemohon_luar, t.d_entry, "
             "kel.n_kelurahan, kec.n_kecamatan FROM tmpemohon t "
-            + _region_sql("tmpemohon_trkelurahan", "tmpemohon_id", ids, "r")
-            + f"WHERE t.id IN ({ids}) ORDER BY t.id"
+            + _region_sql("tmpemohon_trkelurahan", "tmpemohon_id", match, "r")
+            + f"WHERE {match('t.id')} ORDER BY t.id"
         )
 
     def _convert(self, raw, tz):
@@ -331,13 +410,13 @@ class Company(Entity):
     )
     masked = ("npwp",)
 
-    def _sql(self, ids):
+    def _sql(self, match):
         return (
             "SELECT t.id, t.n_perusahaan, t.npwp, t.a_perusahaan, t.d_tgl_berdiri, "
             "t.i_telp_perusahaan, t.no_reg_perusahaan, t.email, t.d_entry, "
             "kel.n_kelurahan, kec.n_kecamatan FROM tmperusahaan t "
-            + _region_sql("tmperusahaan_trkelurahan", "tmperusahaan_id", ids, "r")
-            + f"WHERE t.id IN ({ids}) ORDER BY t.id"
+            + _region_sql("tmperusahaan_trkelurahan", "tmperusahaan_id", match, "r")
+            + f"WHERE {match('t.id')} ORDER BY t.id"
         )
 
     def _convert(self, raw, tz):
@@ -418,18 +497,16 @@ class Permit(Entity):
         "unit_id": ("unit", "unit_sid"),
     }
 
-    def fetch(self, src, ids):
-        if not ids:
-            return []
+    def _fetch(self, src, match):
         unit = "NULL"
         if has_column(src, self.table, "trunitkerja_id"):
             unit = "p.trunitkerja_id"
-        return src.all(self._sql(id_list(ids), unit))
+        return src.all(self._sql(match, unit))
 
-    def _sql(self, ids, unit="p.trunitkerja_id"):
+    def _sql(self, match, unit="p.trunitkerja_id"):
         def link(table, alias):
             return (
-                newest(table, "tmpermohonan_id", ids, alias)
+                newest(table, "tmpermohonan_id", match, alias)
                 + f"p.id LEFT JOIN {table} {alias} ON {alias}.id = {alias}x.jid "
             )
 
@@ -456,10 +533,10 @@ class Permit(Entity):
             + "LEFT JOIN tmsk s ON s.id = ps.tmsk_id "
             "LEFT JOIN (SELECT tmsk_id AS k, MAX(id) AS jid FROM tmpegawai_tmsk "
             "WHERE tmsk_id IN (SELECT tmsk_id FROM tmpermohonan_tmsk "
-            f"WHERE tmpermohonan_id IN ({ids})) "
+            f"WHERE {match('tmpermohonan_id')}) "
             "GROUP BY tmsk_id) pgx ON pgx.k = s.id "
             "LEFT JOIN tmpegawai_tmsk pg ON pg.id = pgx.jid "
-            f"WHERE p.id IN ({ids}) ORDER BY p.id"
+            f"WHERE {match('p.id')} ORDER BY p.id"
         )
 
     def _convert(self, raw, tz):
@@ -536,25 +613,28 @@ class History(Entity):
         "status_id": ("status", "status_sid"),
     }
 
-    def _sql(self, ids):
+    def _sql(self, match):
         return (
             "SELECT t.id, t.pendaftaran_id, t.status, t.d_entry_awal, t.d_entry, "
             "pt.tmpermohonan_id AS permit_sid, ts.trstspermohonan_id AS status_sid "
             "FROM tmtrackingperizinan t "
             + newest(
-                "tmpermohonan_tmtrackingperizinan", "tmtrackingperizinan_id", ids, "pt"
+                "tmpermohonan_tmtrackingperizinan",
+                "tmtrackingperizinan_id",
+                match,
+                "pt",
             )
             + "t.id LEFT JOIN tmpermohonan_tmtrackingperizinan pt "
             "ON pt.id = ptx.jid "
             + newest(
                 "tmtrackingperizinan_trstspermohonan",
                 "tmtrackingperizinan_id",
-                ids,
+                match,
                 "ts",
             )
             + "t.id LEFT JOIN tmtrackingperizinan_trstspermohonan ts "
             "ON ts.id = tsx.jid "
-            f"WHERE t.id IN ({ids}) ORDER BY t.id"
+            f"WHERE {match('t.id')} ORDER BY t.id"
         )
 
     @staticmethod

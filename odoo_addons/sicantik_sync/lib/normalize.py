@@ -30,7 +30,7 @@ ZERO_DATES = {"0000-00-00", "0000-00-00 00:00:00"}
 _MOJIBAKE_HINT = re.compile(
     "[\u00c2-\u00c5\u00e2][\u0080-\u00bf\u0152-\u0178\u02c6-\u02dc\u2013-\u2122]"
 )
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[\s\x00]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

@@ -38,6 +38,8 @@ reading anything.  The lock is released by the commit or rollback of the
 batch transaction.
 """
 
+import hashlib
+import io
 import json
 import logging
 import time
@@ -167,7 +169,15 @@ class SicantikSync(models.AbstractModel):
             raise ValueError(f"Unknown SICANTIK run kind {kind!r}")
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        # A batch commits with its watermark: a crash that loses an unflushed
+        # commit loses the whole batch, which the next call reads again (the
+        # upsert makes the replay harmless).  So the batch need not wait for
+        # the WAL flush.
+        cr.execute(
+            "SET LOCAL synchronous_commit = off; "
+            "SELECT pg_try_advisory_xact_lock(%s)",
+            [LOCK_KEY],
+        )
         if not cr.fetchone()[0]:
             _logger.info("SICANTIK sync: another worker holds the lock, skipping")
             return {"status": "locked", "done": 0, "remaining": 0}
@@ -370,12 +380,12 @@ class SicantikSync(models.AbstractModel):
             state = states[entity.name]
             if maxima[entity.name] <= (state.last_id or 0):
                 continue
-            ids, raw = self._read(src, entity, state.last_id, limit)
-            if not ids:
+            upper, count, prepared = self._read(src, entity, state.last_id, limit)
+            if not count:
                 continue
-            self._import(src, entity, ids, stats, raw_rows=raw)
-            state.last_id = ids[-1]
-            stats["remaining"] = max(maxima[entity.name] - ids[-1], 0)
+            self._import(src, entity, None, stats, prepared=prepared)
+            state.last_id = upper
+            stats["remaining"] = max(maxima[entity.name] - upper, 0)
             return entity.name
         if self._sync_changes(src, stats, limit, states["changes"]):
             return "changes"
@@ -460,30 +470,36 @@ class SicantikSync(models.AbstractModel):
         return True
 
     def _read(self, src, entity, after, limit, kind="sync"):
-        """``(ids, raw rows)`` of the batch after ``after``; reads the next ahead.
+        """``(upper, count, prepared batch)`` after ``after``; prepares the next.
 
-        A full batch means more work: the following batch is read in the
-        background (``lib/readahead``) while this one is written, and the
-        next call takes it if its watermark is still ``ids[-1]``.
+        A full batch means more work: the following batch is read, checked
+        and serialised in the background (``lib/readahead``) while this one
+        is written — PostgreSQL's share of a batch then overlaps MariaDB's and
+        Python's.  The next call takes it if its watermark is still ``upper``.
         """
         size = limit * entity.batch_factor
+        tz = self._tz()
+        columns = self._write_plan(entity)["stage_cols"]
         key = (self.env.cr.dbname, self._source_url(), kind, entity.name)
-        ahead = readahead.take(key + (after,))
-        if ahead and ahead[0]:
-            ids, raw = ahead
-        else:
-            ids = entity.next_ids(src, after, size)
-            raw = entity.fetch(src, ids)
-        if len(ids) == size:
+
+        def read(src, after):
+            upper, count = entity.next_range(src, after, size)
+            raw = entity.fetch_range(src, after, upper) if count else []
+            return upper, count, entity.prepare(raw, tz, columns)
+
+        batch = readahead.take(key + (after,))
+        if not batch:
+            batch = read(src, after)
+        upper, count, _prepared = batch
+        if count == size:
             url = self._source_url()
 
-            def read(after=ids[-1]):
+            def read_ahead(after=upper):
                 with Source(url, check_account=True) as ahead_src:
-                    next_ids = entity.next_ids(ahead_src, after, size)
-                    return next_ids, entity.fetch(ahead_src, next_ids)
+                    return read(ahead_src, after)
 
-            readahead.submit(key + (ids[-1],), read)
-        return ids, raw
+            readahead.submit(key + (upper,), read_ahead)
+        return batch
 
     def _held_tracking(self, rows):
         """``{id: (stamp, permit_sid, status_sid)}`` of the steps Odoo holds."""
@@ -509,15 +525,19 @@ class SicantikSync(models.AbstractModel):
             if state.last_id < 0:
                 continue  # this entity is done in the current pass
             size = limit * entity.batch_factor
-            ids, raw = self._read(src, entity, state.last_id, limit, "recheck")
-            upper = ids[-1] if len(ids) == size else None
-            if ids:
-                self._import(src, entity, ids, stats, raw_rows=raw)
-            missing = self._mark_missing(entity, state.last_id, upper, ids)
+            upper_id, count, prepared = self._read(
+                src, entity, state.last_id, limit, "recheck"
+            )
+            upper = upper_id if count == size else None
+            if count:
+                self._import(src, entity, None, stats, prepared=prepared)
+            missing = self._mark_missing(
+                entity, state.last_id, upper, prepared.source_ids
+            )
             counts = stats.setdefault("entities", {}).setdefault(entity.name, {})
             counts["missing"] = counts.get("missing", 0) + missing
             state.last_id = upper if upper is not None else -1
-            stats["rows"] = stats.get("rows", 0) + len(ids) + (0 if ids else 1)
+            stats["rows"] = stats.get("rows", 0) + count + (0 if count else 1)
             return entity.name
         # pass complete: reset the cursors for the next run
         State.search([("name", "=like", "recheck:%")]).write({"last_id": 0})
@@ -539,70 +559,78 @@ class SicantikSync(models.AbstractModel):
     # ------------------------------------------------------------------
     # the set-based write path
     # ------------------------------------------------------------------
-    def _import(self, src, entity, ids, stats, raw_rows=None):
+    def _import(self, src, entity, ids, stats, raw_rows=None, prepared=None):
         """Read, validate and upsert one batch; quarantine the rejects."""
-        raw_rows = raw_rows if raw_rows is not None else entity.fetch(src, ids)
-        tz = self._tz()
-        clean, rejected = [], []
-        for raw in raw_rows:
-            values, reason = entity.convert(raw, tz)
-            if values is None:
-                rejected.append((raw, reason))
-            else:
-                clean.append(values)
-        created, updated = self._upsert(entity, clean)
-        self._quarantine(entity, rejected, [v["sicantik_id"] for v in clean])
+        if prepared is None:
+            if raw_rows is None:
+                raw_rows = entity.fetch(src, ids)
+            columns = self._write_plan(entity)["stage_cols"]
+            prepared = entity.prepare(raw_rows, self._tz(), columns)
+        created, updated = self._upsert(entity, prepared)
+        clean = len(prepared.clean_ids)
+        self._quarantine(entity, prepared.rejected, prepared.clean_ids)
         counts = stats.setdefault("entities", {}).setdefault(entity.name, {})
         for key, value in (
             ("created", created),
             ("updated", updated),
-            ("unchanged", len(clean) - created - updated),
-            ("quarantined", len(rejected)),
+            ("unchanged", clean - created - updated),
+            ("quarantined", len(prepared.rejected)),
         ):
             counts[key] = counts.get(key, 0) + value
-        stats["rows"] = stats.get("rows", 0) + len(raw_rows)
+        stats["rows"] = stats.get("rows", 0) + prepared.source_rows
 
-    def _upsert(self, entity, rows):
-        """One ``INSERT … ON CONFLICT DO UPDATE … WHERE changed`` per batch.
+    @api.model
+    def _write_plan(self, entity):
+        """Staging table and merge statement of ``entity`` (built once per registry).
 
-        Many2one columns are resolved in the same statement by joining the
-        target tables on their SICANTIK ids, so no per-row lookup is needed.
-        Rows whose hash and links did not change are not rewritten (no
-        dead tuples, no write_date churn) and are counted as unchanged.
+        The batch is COPYed into a session-local staging table
+        (``ON COMMIT DELETE ROWS``: it never outlives the batch's transaction)
+        whose name carries a digest of its columns, so a module update that
+        changes them gets a new table even on a long-lived connection.  The
+        merge is one ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE
+        changed``: many2one columns are resolved in the same statement by
+        joining the target tables on their SICANTIK ids, so no per-row lookup
+        is needed, and rows whose hash and links did not change are not
+        rewritten (no dead tuples, no write_date churn).
         ``create_uid``/``write_uid`` stay empty on purpose: the writer is the
         sync (shown as the system), and each filled user column costs a
         foreign-key trigger per row, about a fifth of the insert time.
-        Returns ``(created, updated)``.
         """
-        if not rows:
-            return 0, 0
+        cache = self.env.registry.__dict__.setdefault("_sicantik_write_plans", {})
+        plan = cache.get(entity.name)
+        if plan is not None:
+            return plan
         Model = self.env[entity.model]
         table = Model._table
         rels = [
             (fk, self.env[ents.BY_NAME[target].model]._table, sid)
             for fk, (target, sid) in entity.rels.items()
         ]
-        cols = ["sicantik_id", "row_hash"] + list(entity.keys)
-        cols += [sid for _fk, _t, sid in rels if sid in Model._fields]
+        stored = ["sicantik_id", "row_hash"] + list(entity.keys)
+        stored += [sid for _fk, _t, sid in rels if sid in Model._fields]
+        stage_cols = stored + [sid for _fk, _t, sid in rels if sid not in Model._fields]
         types = ["int4", "varchar"] + [
-            Model._fields[c].column_type[1] for c in cols[2:]
+            Model._fields[c].column_type[1] if c in Model._fields else "int4"
+            for c in stage_cols[2:]
         ]
-        template = "(" + ",".join(f"%s::{t}" for t in types) + ")"
-        cr = self.env.cr
-        # one mogrify call for the whole batch (escaping done in C)
-        flat = [row.get(c) for row in rows for c in cols]
-        values = cr.mogrify(",".join([template] * len(rows)), flat).decode()
+        spec = ", ".join(f"{c} {t}" for c, t in zip(stage_cols, types, strict=True))
+        digest = hashlib.sha1(spec.encode()).hexdigest()[:10]
+        stage = f"sicantik_stage_{entity.name}_{digest}"
         derived = {}
         if entity.name == "permit":
             derived["kecamatan"] = (
                 "COALESCE(j_company_id.kecamatan, j_applicant_id.kecamatan)"
             )
         now = "(NOW() AT TIME ZONE 'UTC')"
-        insert_cols = cols + [fk for fk, _t, _s in rels] + list(derived)
-        select = [f"v.{c}" for c in cols] + [f"j_{fk}.id" for fk, _t, _s in rels]
+        insert_cols = stored + [fk for fk, _t, _s in rels] + list(derived)
+        select = [f"v.{c}" for c in stored] + [f"j_{fk}.id" for fk, _t, _s in rels]
         select += list(derived.values())
+        # One index probe per row and link (LIMIT 1 keeps the planner from
+        # turning it into a hash join, which would scan the whole target
+        # table for every batch: linear per batch, quadratic per sync).
         joins = " ".join(
-            f"LEFT JOIN {t} j_{fk} ON j_{fk}.sicantik_id = v.{sid}"
+            f"LEFT JOIN LATERAL (SELECT * FROM {t} WHERE sicantik_id = v.{sid} "
+            f"LIMIT 1) j_{fk} ON true"
             for fk, t, sid in rels
         )
         changed = [f"{table}.row_hash IS DISTINCT FROM EXCLUDED.row_hash"]
@@ -617,31 +645,62 @@ class SicantikSync(models.AbstractModel):
             "last_synced_at = EXCLUDED.last_synced_at",
             "write_date = EXCLUDED.write_date",
         ]
-        query = (
-            f"INSERT INTO {table} ({', '.join(insert_cols)}, sicantik_missing, "
-            "last_synced_at, create_date, write_date) "
-            f"SELECT {', '.join(select)}, false, {now}, {now}, {now} "
-            f"FROM (VALUES {values}) AS v({', '.join(cols)}) {joins} "
-            f"ON CONFLICT (sicantik_id) DO UPDATE SET {', '.join(update)} "
-            f"WHERE {' OR '.join(changed)} RETURNING (xmax = 0)"
-        )
-        # identifiers come from the registry, values were escaped by mogrify
-        cr.execute(query)  # pylint: disable=sql-injection
+        plan = {
+            "stage": stage,
+            "stage_cols": stage_cols,
+            # one round trip: the staging table exists (per session) and is empty
+            "prepare": f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({spec}) "
+            f"ON COMMIT DELETE ROWS; DELETE FROM {stage}",
+            "copy": f"COPY {stage} ({', '.join(stage_cols)}) FROM STDIN "
+            "WITH (FORMAT csv)",
+            "merge": (
+                f"INSERT INTO {table} ({', '.join(insert_cols)}, sicantik_missing, "
+                "last_synced_at, create_date, write_date) "
+                f"SELECT {', '.join(select)}, false, {now}, {now}, {now} "
+                f"FROM {stage} AS v {joins} "
+                f"ON CONFLICT (sicantik_id) DO UPDATE SET {', '.join(update)} "
+                f"WHERE {' OR '.join(changed)} RETURNING (xmax = 0)"
+            ),
+        }
+        cache[entity.name] = plan
+        return plan
+
+    def _upsert(self, entity, prepared):
+        """COPY the batch into its staging table, then merge it set-based.
+
+        Three statements whatever the batch size (see :meth:`_write_plan`).
+        Returns ``(created, updated)``.
+        """
+        if not prepared.clean_ids:
+            return 0, 0
+        plan = self._write_plan(entity)
+        cr = self.env.cr
+        # identifiers come from the registry, values travel as COPY data
+        cr.execute(plan["prepare"])  # pylint: disable=sql-injection
+        cr.copy_expert(plan["copy"], io.StringIO(prepared.copy_text))
+        cr.execute(plan["merge"])  # pylint: disable=sql-injection
         result = cr.fetchall()
         created = sum(1 for (inserted,) in result if inserted)
-        Model.invalidate_model()
+        self.env[entity.model].invalidate_model()
         return created, len(result) - created
 
     def _quarantine(self, entity, rejected, clean_ids):
-        """Upsert rejected rows into the quarantine; resolve rows now clean."""
+        """Upsert rejected rows into the quarantine; resolve rows now clean.
+
+        The clean rows are those :meth:`_upsert` just staged: the resolve
+        joins the staging table instead of shipping an id list per batch.
+        """
         cr = self.env.cr
         if clean_ids:
+            stage = self._write_plan(entity)["stage"]
+            # the table name comes from the write plan, not from data
             cr.execute(
-                "UPDATE sicantik_sync_quarantine SET resolved = true, "
-                "resolved_at = NOW() AT TIME ZONE 'UTC' WHERE entity = %s "
-                "AND source_id = ANY(%s) AND resolved IS NOT TRUE",
-                [entity.name, clean_ids],
-            )
+                "UPDATE sicantik_sync_quarantine q SET resolved = true, "  # noqa: S608
+                "resolved_at = NOW() AT TIME ZONE 'UTC' WHERE q.entity = %s "
+                "AND q.resolved IS NOT TRUE AND EXISTS (SELECT 1 FROM "
+                f"{stage} s WHERE s.sicantik_id = q.source_id)",
+                [entity.name],
+            )  # pylint: disable=sql-injection
         if not rejected:
             return
         uid = int(self.env.uid)

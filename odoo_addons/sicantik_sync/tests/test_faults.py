@@ -92,15 +92,15 @@ class TestFaults(SicantikSourceCase):
     @mute_logger(_LOGGER)
     def test_connection_killed_mid_run_then_resume(self):
         Sync = type(self.sync)
-        original = ents.Permit.fetch
+        original = ents.Permit._fetch
         killed = []
 
-        def fetch_then_die(entity, src, ids):
+        def fetch_then_die(entity, src, match):
             if not killed:
                 cid = src.connection_id()
                 admin_sql(None, f"KILL {int(cid)}")
                 killed.append(cid)
-            return original(entity, src, ids)
+            return original(entity, src, match)
 
         with patch.object(Sync, "_batch_size", return_value=20):
             # the first steps succeed batch by batch ...
@@ -110,7 +110,7 @@ class TestFaults(SicantikSourceCase):
                     break
             state = self.env["sicantik.sync.state"]._get_state("permit")
             self.assertEqual(state.last_id, 0)
-            with patch.object(ents.Permit, "fetch", fetch_then_die):
+            with patch.object(ents.Permit, "_fetch", fetch_then_die):
                 for _i in range(50):
                     result = self.sync.run_batch()
                     if result["status"] != "progress":

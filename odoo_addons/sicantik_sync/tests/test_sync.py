@@ -1,4 +1,5 @@
 import datetime
+import io
 import os
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
@@ -8,6 +9,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.addons.sicantik_base.lib import settings
 
 from ..lib import entities as ents
+from ..lib import pgcopy
 from ..lib import source as source_lib
 from ..lib.source import Source
 from .common import SicantikSourceCase, sandbox
@@ -211,19 +213,54 @@ class TestSync(SicantikSourceCase):
 
     def test_batch_write_is_set_based(self):
         """The write path of a batch costs the same queries for 5 or 50 rows."""
-        from ..lib.source import Source
-
         entity = ents.BY_NAME["official"]
         with Source(self.url) as src:
             raw = entity.fetch(src, entity.next_ids(src, 0, 50))
+        self.assertGreater(len(raw), 5)
         self.env.flush_all()
         # the office time zone (a cached system parameter when the deployment
         # does not set it) is read once per process, not per batch
         self.sync._tz()
+        self.sync._write_plan(entity)
         stats = {}
-        with self.assertQueryCount(2):  # upsert + quarantine resolve
+        # staging table + merge + quarantine resolve; the rows travel as
+        # COPY data, which is no query
+        with self.assertQueryCount(3):
+            self.sync._import(None, entity, None, stats, raw_rows=raw[:5])
+        with self.assertQueryCount(3):
             self.sync._import(None, entity, None, stats, raw_rows=raw)
-        self.assertEqual(stats["entities"]["official"]["created"], len(raw))
+        counts = stats["entities"]["official"]
+        self.assertEqual(counts["created"], len(raw))
+        self.assertEqual(counts["unchanged"], 5)
+        names = self.env["sicantik.official"].search([]).mapped("sicantik_id")
+        self.assertEqual(sorted(names), sorted(r["id"] for r in raw))
+
+    def test_copy_keeps_null_apart_from_empty_text(self):
+        """COPY's CSV: NULL stays NULL, '' stays '', quotes and tabs survive."""
+        text = pgcopy.csv_text(
+            [
+                {"a": None, "b": "", "c": 'x"y\tz\n', "d": True, "e": 1.5},
+                {"a": 7, "b": None, "c": "ok", "d": False, "e": None},
+                {"a": 0, "b": "t", "c": datetime.date(2024, 2, 29), "d": None},
+            ],
+            ["a", "b", "c", "d", "e"],
+        )
+        cr = self.env.cr
+        cr.execute(
+            "CREATE TEMP TABLE t_copy (a int4, b varchar, c varchar, d bool, e float8)"
+        )
+        cr.copy_expert("COPY t_copy FROM STDIN WITH (FORMAT csv)", io.StringIO(text))
+        cr.execute("SELECT a, b, c, d, e FROM t_copy ORDER BY a NULLS FIRST")
+        self.assertEqual(
+            cr.fetchall(),
+            [
+                (None, "", 'x"y\tz\n', True, 1.5),
+                (0, "t", "2024-02-29", None, None),
+                (7, None, "ok", False, None),
+            ],
+        )
+        with self.assertRaises(ValueError):
+            pgcopy.csv_text([{"a": "nul\x00"}], ["a"])
 
 
 @tagged("post_install", "-at_install")
