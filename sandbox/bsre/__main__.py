@@ -1,10 +1,12 @@
 """Command line: ``python -m sandbox.bsre --host 127.0.0.1 --port 8020``.
 
 Serves the sandbox with Werkzeug's threaded server (one thread per
-connection), which is enough for the batch benchmarks and keeps the sandbox
-free of any framework dependency. ``--port 0`` picks a free port; the actual
-URL is printed on stdout and, with ``--ready-file``, written to a file so a
-parent process (see ``runner.py``) can wait for it without parsing logs.
+connection), which keeps the sandbox free of any framework dependency; the
+signatures themselves are computed in ``--sign-processes`` worker processes
+(default: one per CPU) so parallel sign calls use every core. ``--port 0``
+picks a free port; the actual URL is printed on stdout and, with
+``--ready-file``, written to a file so a parent process (see ``runner.py``)
+can wait for it without parsing logs.
 """
 
 from __future__ import annotations
@@ -62,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ready-file", help="write {url, port, pid} here when up")
     parser.add_argument(
         "--quiet", action="store_true", help="no per-request access log"
+    )
+    parser.add_argument(
+        "--sign-processes",
+        type=int,
+        default=int(env("BSRE_SANDBOX_SIGN_PROCESSES", str(os.cpu_count() or 1))),
+        help="sign in this many worker processes (default: CPU count); "
+        "0 signs in the request threads, on one core",
     )
     knobs = parser.add_argument_group("fault knobs (also at POST /_sandbox/faults)")
     knobs.add_argument("--latency-ms", type=int, default=0, help="global latency")
@@ -122,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         api_password=args.api_password,
         users_path=args.users,
         faults=faults,
+        sign_processes=max(0, args.sign_processes),
     )
     server = make_server(
         args.host,
@@ -150,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         server.server_close()
+        if app.signing_pool is not None:
+            app.signing_pool.close()
     return 0
 
 

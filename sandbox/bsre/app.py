@@ -112,6 +112,10 @@ ADMIN_ROUTES: list[tuple[str, str, tuple[str, ...], bool]] = [
 ]
 
 
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
 def _safe_filename(name: str | None) -> str:
     """ASCII-only file name for a header (Werkzeug headers must be latin-1)."""
     base = (name or "document.pdf").replace("\\", "/").rsplit("/", 1)[-1]
@@ -285,6 +289,7 @@ class Call:
             "sha256_in": signing.sha256_hex(data),
             "sha256_out": None,
             "doc_id": None,
+            "cpu_ms": None,
         }
         self.documents.append(entry)
         return entry
@@ -326,6 +331,7 @@ class SandboxApp:
         api_password: str = DEFAULT_API_PASSWORD,
         users_path: Path | str | None = None,
         faults: Faults | None = None,
+        sign_processes: int = 0,
     ):
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -333,6 +339,13 @@ class SandboxApp:
         self.api_password = api_password
         self.users = UserStore(users_path) if users_path else UserStore()
         self.pki = SandboxPKI(self.state_dir)
+        # 0: sign in the request thread (one core, ``signing._crypto_lock``);
+        # N: in N worker processes (``signing.SigningPool``).
+        self.signing_pool = (
+            signing.SigningPool(self.state_dir, sign_processes)
+            if sign_processes > 0
+            else None
+        )
         self.faults = faults or Faults()
         self._lock = threading.RLock()
         self._reset_runtime()
@@ -617,18 +630,26 @@ class SandboxApp:
         user = self._signing_user(call.nik, None)
         self._check_passphrase(user, passphrase)
         appearance = self._v1_appearance(form, files) if tampilan == "visible" else None
-        signed = self._sign(
-            data,
+        ((signed, cpu),) = self._sign_all(
+            [
+                (
+                    data,
+                    {
+                        "reason": form.get("reason"),
+                        "location": form.get("location"),
+                        "contact_info": None,
+                        "appearance": appearance,
+                    },
+                )
+            ],
             self._user_identity(user),
-            reason=form.get("reason"),
-            location=form.get("location"),
-            contact_info=None,
-            appearance=appearance,
         )
         doc_id = self._store_document(signed)
         with self._lock:
             self._downloads[doc_id] = signed
-        doc.update(sha256_out=signing.sha256_hex(signed), doc_id=doc_id)
+        doc.update(
+            sha256_out=signing.sha256_hex(signed), doc_id=doc_id, cpu_ms=_ms(cpu)
+        )
         call.outcome, call.id_dokumen = "signed", doc_id
         return Response(
             signed,
@@ -698,11 +719,41 @@ class SandboxApp:
             origin="bottom-left",
         )
 
-    def _sign(self, data: bytes, identity, **kwargs) -> bytes:
+    def _sign_all(self, jobs: list[tuple[bytes, dict]], identity) -> list[tuple]:
+        """Sign every ``(data, kwargs)``; the first failure raises.
+
+        With a signing pool the documents of one call are signed in parallel;
+        after a failure the ones not started yet are cancelled and the results
+        of the others are discarded (the call signs all or nothing).
+        """
+        if self.signing_pool is None:
+            return [
+                self._sign_one(
+                    i,
+                    len(jobs),
+                    lambda d=data, k=kw: signing.sign_pdf_timed(
+                        d, identity, self.pki, **k
+                    ),
+                )
+                for i, (data, kw) in enumerate(jobs)
+            ]
+        futures = [self.signing_pool.submit(data, identity, **kw) for data, kw in jobs]
         try:
-            return signing.sign_pdf(data, identity, self.pki, **kwargs)
+            return [
+                self._sign_one(i, len(jobs), future.result)
+                for i, future in enumerate(futures)
+            ]
+        finally:
+            for future in futures:
+                future.cancel()
+
+    @staticmethod
+    def _sign_one(i: int, n: int, run) -> tuple[bytes, float]:
+        try:
+            return run()
         except signing.SigningInputError as exc:
-            raise ApiError(f"Proses signing gagal : {exc}") from None
+            suffix = f" (file[{i}])" if n > 1 else ""
+            raise ApiError(f"Proses signing gagal : {exc}{suffix}") from None
 
     def _v1_download(self, request: Request, call: Call, doc_id: str) -> Response:
         with self._lock:
@@ -833,27 +884,28 @@ class SandboxApp:
             (data, prop, self._v2_appearance(prop, i))
             for i, (data, prop) in enumerate(docs)
         ]
-        out = []
-        for i, (data, prop, appearance) in enumerate(plan):
-            try:
-                signed = signing.sign_pdf(
+        results = self._sign_all(
+            [
+                (
                     data,
-                    identity,
-                    self.pki,
-                    reason=prop.get("reason"),
-                    location=prop.get("location"),
-                    contact_info=prop.get("contactInfo"),
-                    appearance=appearance,
-                    pdf_password=prop.get("pdfPassword"),
+                    {
+                        "reason": prop.get("reason"),
+                        "location": prop.get("location"),
+                        "contact_info": prop.get("contactInfo"),
+                        "appearance": appearance,
+                        "pdf_password": prop.get("pdfPassword"),
+                    },
                 )
-            except signing.SigningInputError as exc:
-                suffix = f" (file[{i}])" if len(docs) > 1 else ""
-                raise ApiError(f"Proses signing gagal : {exc}{suffix}") from None
-            out.append(signed)
-        for entry, signed in zip(call.documents, out, strict=True):
+                for data, prop, appearance in plan
+            ],
+            identity,
+        )
+        out = [signed for signed, _cpu in results]
+        for entry, (signed, cpu) in zip(call.documents, results, strict=True):
             entry.update(
                 sha256_out=signing.sha256_hex(signed),
                 doc_id=self._store_document(signed),
+                cpu_ms=_ms(cpu),
             )
         call.outcome = "signed"
         return out
@@ -1153,7 +1205,10 @@ class SandboxApp:
     # -- admin ---------------------------------------------------------------
 
     def _admin_health(self, request: Request) -> Response:
-        return _json({"status": "ok", "service": "bsre-sandbox"})
+        processes = self.signing_pool.processes if self.signing_pool else 0
+        return _json(
+            {"status": "ok", "service": "bsre-sandbox", "sign_processes": processes}
+        )
 
     def _admin_ca(self, request: Request) -> Response:
         return Response(self.pki.root_pem, mimetype="application/x-pem-file")
@@ -1261,9 +1316,16 @@ def create_app(
     users_path: Path | str | None = None,
     faults: Faults | None = None,
     prepare: bool = True,
+    sign_processes: int = 0,
 ) -> SandboxApp:
-    """Build the sandbox; ``prepare`` pre-issues the seeded certificates."""
-    app = SandboxApp(state_dir, api_user, api_password, users_path, faults)
+    """Build the sandbox; ``prepare`` pre-issues the seeded certificates.
+
+    ``sign_processes`` > 0 signs in that many worker processes (started here,
+    before any server thread); 0 signs in the request threads.
+    """
+    app = SandboxApp(
+        state_dir, api_user, api_password, users_path, faults, sign_processes
+    )
     if prepare:
         app.prepare_identities()
     return app

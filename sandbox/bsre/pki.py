@@ -114,6 +114,24 @@ class Identity:
     def pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
+    @functools.cached_property
+    def portable(self) -> tuple[bytes, bytes]:
+        """``(certificate DER, PKCS#8 key DER)``: what a signing process needs
+        to rebuild this identity (:meth:`from_portable`); picklable, unlike the
+        ``cryptography`` objects."""
+        key_der = self.key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return self.cert.public_bytes(serialization.Encoding.DER), key_der
+
+    @classmethod
+    def from_portable(cls, portable: tuple[bytes, bytes]) -> Identity:
+        cert_der, key_der = portable
+        key = serialization.load_der_private_key(key_der, None)
+        return cls(cert=x509.load_der_x509_certificate(cert_der), key=key)  # type: ignore[arg-type]
+
 
 class SandboxPKI:
     """Loads or creates the sandbox CA hierarchy under ``state_dir/pki``."""

@@ -21,10 +21,14 @@ import hashlib
 import io
 import itertools
 import logging
+import multiprocessing
 import os
+import sys
 import threading
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import qrcode
 from asn1crypto import algos, cms, core, tsp
@@ -38,8 +42,10 @@ from pyhanko.pdf_utils.crypt import AuthStatus
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
 from pyhanko.sign.general import (
     as_signing_certificate,
+    as_signing_certificate_v2,
     get_pyca_cryptography_hash,
     simple_cms_attribute,
 )
@@ -56,6 +62,16 @@ from .pki import Identity, SandboxPKI
 # and fail with "cannot identify image file" (a 400 to the client). Register
 # them once, at import, before the server starts its threads.
 Image.init()
+
+# pyHanko imports its XMP module (optional: it needs ``defusedxml``, which is
+# not installed here) inside the PDF writer, on every document written; a
+# failed import is not cached by Python, so each signature paid for two
+# searches of sys.path (~1-2 ms). Without the module pyHanko writes only the
+# Info dictionary either way; recording the miss keeps that behaviour, cheap.
+try:
+    import pyhanko.pdf_utils.metadata.xmp_xml  # noqa: F401
+except ImportError:
+    sys.modules.setdefault("pyhanko.pdf_utils.metadata.xmp_xml", None)
 
 _log = logging.getLogger(__name__)
 
@@ -420,23 +436,153 @@ def _field_name(writer: IncrementalPdfFileWriter) -> str:
 # ---------------------------------------------------------------------------
 # signing
 
-# Why these two classes: pyHanko's SimpleSigner and DummyTimeStamper re-parse
-# the private key from DER on every signature, and cryptography 42 validates
-# an RSA key on load (~40 ms). Four loads per document made a 100-document
-# batch take 20 s; reusing the already-loaded key makes it CPU-cheap.
+# Why these classes: pyHanko's SimpleSigner and DummyTimeStamper re-parse the
+# private key from DER on every signature, and cryptography 42 validates an
+# RSA key on load (~40 ms). Four loads per document made a 100-document batch
+# take 20 s; reusing the already-loaded key makes it CPU-cheap.
+#
+# Why the DER templates (``_CmsParts``): what remained was asn1crypto, not
+# cryptography. Putting an already *parsed* certificate (or a freshly built,
+# "mutated" structure) into a new CMS value makes asn1crypto deep-copy it on
+# every implicit/explicit retag and re-serialise it on every ``dump()``: the
+# three certificates of the signature, the two of the timestamp token and the
+# token itself were rebuilt many times per document (~2/3 of the CPU). Every
+# part that is the same for all signatures of one certificate is therefore
+# encoded once and re-used as *unparsed* DER (``X.load(der)``: copying or
+# dumping it is a byte copy), and the finished token and CMS are re-loaded
+# from their DER before pyHanko handles them further. The bytes produced are
+# the same structures as before (same attributes, same certificates).
+
+
+class _CmsParts:
+    """DER of the per-certificate parts of a CMS SignedData, built once.
+
+    ``cert`` signs; ``extra_certs`` are embedded next to it in
+    ``certificates`` (a SET: DER sorts it, so the order given does not matter).
+    """
+
+    def __init__(self, cert: asn1_x509.Certificate, extra_certs):
+        self.sid = cms.SignerIdentifier(
+            {
+                "issuer_and_serial_number": cms.IssuerAndSerialNumber(
+                    {"issuer": cert.issuer, "serial_number": cert.serial_number}
+                )
+            }
+        ).dump()
+        self.certificates = cms.CertificateSet(
+            [
+                cms.CertificateChoices(name="certificate", value=c)
+                for c in (cert, *extra_certs)
+            ]
+        ).dump()
+        self.signing_certificate = simple_cms_attribute(
+            "signing_certificate", as_signing_certificate(cert)
+        ).dump()
+        self.signing_certificate_v2 = simple_cms_attribute(
+            "signing_certificate_v2", as_signing_certificate_v2(cert)
+        ).dump()
+        self.directory_name = asn1_x509.GeneralName(
+            name="directory_name", value=cert.subject
+        ).dump()
+
+
+_parts_cache: dict[tuple[bytes, ...], _CmsParts] = {}
+_parts_lock = threading.Lock()
+
+
+def _cms_parts(cert: asn1_x509.Certificate, extra_certs) -> _CmsParts:
+    """The cached :class:`_CmsParts` of ``cert`` with these extra certificates."""
+    key = (cert.dump(), *(c.dump() for c in extra_certs))
+    with _parts_lock:
+        parts = _parts_cache.get(key)
+        if parts is None:
+            parts = _parts_cache[key] = _CmsParts(cert, extra_certs)
+        return parts
+
+
+class _FixedAttribute(CMSAttributeProvider):
+    """A signed attribute whose encoding never changes (signing-certificate)."""
+
+    def __init__(self, attribute_type: str, der: bytes):
+        self.attribute_type = attribute_type
+        self._der = der
+
+    async def build_attr_value(self, dry_run=False):  # pragma: no cover - unused
+        return cms.CMSAttribute.load(self._der)["values"][0]
+
+    async def get_attribute(self, dry_run=False) -> cms.CMSAttribute:
+        return cms.CMSAttribute.load(self._der)
 
 
 class _LoadedKeySigner(signers.SimpleSigner):
-    """SimpleSigner that signs with an already-loaded RSA key."""
+    """SimpleSigner that signs with an already-loaded RSA key.
 
-    def __init__(self, private_key: RSAPrivateKey, **kwargs):
+    It also assembles the CMS from the cached DER parts of its certificate
+    (see ``_CmsParts``) instead of pyHanko's generic, re-serialising path.
+    """
+
+    def __init__(self, private_key: RSAPrivateKey, parts: _CmsParts, **kwargs):
         super().__init__(**kwargs)
         self._private_key = private_key
+        self._parts = parts
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         return self._private_key.sign(
             data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm)
         )
+
+    def _signed_attr_providers(self, *args, **kwargs):
+        for prov in super()._signed_attr_providers(*args, **kwargs):
+            if isinstance(prov, SigningCertificateV2Provider):
+                prov = _FixedAttribute(
+                    "signing_certificate_v2", self._parts.signing_certificate_v2
+                )
+            yield prov
+
+    def _package_signature(
+        self,
+        *,
+        digest_algorithm: str,
+        cms_version,
+        signed_attrs: cms.CMSAttributes,
+        signature: bytes,
+        unsigned_attrs: cms.CMSAttributes | None,
+        encap_content_info,
+    ) -> cms.ContentInfo:
+        """pyHanko's SignedData layout, from pre-encoded parts.
+
+        Same fields as ``Signer._package_signature`` (sid by issuer and
+        serial, the signer's certificate plus the registry's intermediate and
+        root, the given attributes), but nothing large is re-encoded.
+        """
+        digest_algorithm_obj = algos.DigestAlgorithm({"algorithm": digest_algorithm})
+        sig_info = cms.SignerInfo(
+            {
+                "version": "v1",
+                "sid": cms.SignerIdentifier.load(self._parts.sid),
+                "digest_algorithm": digest_algorithm_obj,
+                "signature_algorithm": self.get_signature_mechanism_for_digest(
+                    digest_algorithm
+                ),
+                "signed_attrs": cms.CMSAttributes.load(signed_attrs.dump()),
+                "signature": signature,
+            }
+        )
+        if unsigned_attrs is not None:
+            sig_info["unsigned_attrs"] = cms.CMSAttributes.load(unsigned_attrs.dump())
+        signed_data = cms.SignedData(
+            {
+                "version": cms_version,
+                "digest_algorithms": cms.DigestAlgorithms((digest_algorithm_obj,)),
+                "encap_content_info": encap_content_info or {"content_type": "data"},
+                "certificates": cms.CertificateSet.load(self._parts.certificates),
+                "signer_infos": [sig_info],
+            }
+        )
+        info = cms.ContentInfo(
+            {"content_type": cms.ContentType("signed_data"), "content": signed_data}
+        )
+        return cms.ContentInfo.load(info.dump())
 
 
 # A UUID-derived OID (arc 2.25, ITU-T X.667): ours, and obviously not BSrE's.
@@ -448,18 +594,20 @@ class SandboxTimeStamper(TimeStamper):
 
     Same token layout as pyHanko's DummyTimeStamper (content-type, signing
     time, signing-certificate and message-digest signed attributes), but with
-    a cached key and a UTC ``genTime``.
+    a cached key, a UTC ``genTime`` and the certificate parts pre-encoded
+    (``_CmsParts``); the token is returned parsed from its DER, so embedding
+    it in the document signature copies bytes instead of a structure tree.
     """
 
     def __init__(self, tsa: Identity, tsa_cert, extra_certs):
         super().__init__(include_nonce=True)
         self._sbx_key = tsa.key
-        self._sbx_cert = tsa_cert
-        self._sbx_certs = [tsa_cert, *extra_certs]
+        self._sbx_parts = _cms_parts(tsa_cert, extra_certs)
 
     async def async_request_tsa_response(
         self, req: tsp.TimeStampReq
     ) -> tsp.TimeStampResp:
+        parts = self._sbx_parts
         imprint: tsp.MessageImprint = req["message_imprint"]
         md_name = imprint["hash_algorithm"]["algorithm"].native
         digest_algo = algos.DigestAlgorithm({"algorithm": md_name})
@@ -470,9 +618,7 @@ class SandboxTimeStamper(TimeStamper):
             "message_imprint": imprint,
             "serial_number": int.from_bytes(os.urandom(16), "big"),
             "gen_time": now,
-            "tsa": asn1_x509.GeneralName(
-                name="directory_name", value=self._sbx_cert.subject
-            ),
+            "tsa": asn1_x509.GeneralName.load(parts.directory_name),
         }
         if req["nonce"].native is not None:
             tst_args["nonce"] = req["nonce"]
@@ -485,31 +631,20 @@ class SandboxTimeStamper(TimeStamper):
                 simple_cms_attribute(
                     "signing_time", cms.Time({"utc_time": core.UTCTime(now)})
                 ),
-                simple_cms_attribute(
-                    "signing_certificate", as_signing_certificate(self._sbx_cert)
-                ),
+                cms.CMSAttribute.load(parts.signing_certificate),
                 simple_cms_attribute("message_digest", md),
             ]
-        )
-        signature = self._sbx_key.sign(signed_attrs.dump(), PKCS1v15(), hash_algo)
+        ).dump()
+        signature = self._sbx_key.sign(signed_attrs, PKCS1v15(), hash_algo)
         signer_info = cms.SignerInfo(
             {
                 "version": "v1",
-                "sid": cms.SignerIdentifier(
-                    {
-                        "issuer_and_serial_number": cms.IssuerAndSerialNumber(
-                            {
-                                "issuer": self._sbx_cert.issuer,
-                                "serial_number": self._sbx_cert.serial_number,
-                            }
-                        )
-                    }
-                ),
+                "sid": cms.SignerIdentifier.load(parts.sid),
                 "digest_algorithm": digest_algo,
                 "signature_algorithm": algos.SignedDigestAlgorithm(
                     {"algorithm": "rsassa_pkcs1v15"}
                 ),
-                "signed_attrs": signed_attrs,
+                "signed_attrs": cms.CMSAttributes.load(signed_attrs),
                 "signature": signature,
             }
         )
@@ -523,19 +658,20 @@ class SandboxTimeStamper(TimeStamper):
                         "content": cms.ParsableOctetString(tst_data),
                     }
                 ),
-                "certificates": self._sbx_certs,
+                "certificates": cms.CertificateSet.load(parts.certificates),
                 "signer_infos": [signer_info],
             }
         )
         token = cms.ContentInfo(
             {"content_type": cms.ContentType("signed_data"), "content": signed_data}
         )
-        return tsp.TimeStampResp(
+        response = tsp.TimeStampResp(
             {
                 "status": tsp.PKIStatusInfo({"status": tsp.PKIStatus("granted")}),
                 "time_stamp_token": token,
             }
         )
+        return tsp.TimeStampResp.load(response.dump())
 
 
 def _sign_pdf(
@@ -578,6 +714,7 @@ def _sign_pdf(
     tsa_cert, _ = pki.asn1("tsa")
     signer = _LoadedKeySigner(
         identity.key,
+        _cms_parts(identity.asn1_cert, [inter_cert, root_cert]),
         signing_cert=identity.asn1_cert,
         signing_key=identity.asn1_key,
         cert_registry=SimpleCertificateStore.from_certs([inter_cert, root_cert]),
@@ -758,9 +895,10 @@ def sha256_hex(data: bytes) -> str:
 # asn1crypto parses certificate fields lazily and caches them on the shared
 # certificate objects; two threads signing or verifying with the same signer
 # at once could see a half-built cache (``KeyError: 'organization_name'`` in a
-# batch of parallel sign calls). The sandbox serialises the cryptographic part
-# only: injected latency and HTTP handling still overlap, which is what the
-# batch benchmark measures, and one signature costs tens of milliseconds.
+# batch of parallel sign calls). In one process the sandbox therefore
+# serialises the cryptographic part: injected latency and HTTP handling still
+# overlap. To use more than one core, :class:`SigningPool` signs in worker
+# processes instead, each with its own pyHanko/asn1crypto state and no lock.
 _crypto_lock = threading.RLock()
 
 
@@ -770,7 +908,96 @@ def sign_pdf(*args, **kwargs) -> bytes:
         return _sign_pdf(*args, **kwargs)
 
 
+def sign_pdf_timed(*args, **kwargs) -> tuple[bytes, float]:
+    """:func:`sign_pdf` plus the CPU seconds the signature cost this thread."""
+    with _crypto_lock:
+        started = time.thread_time()
+        signed = _sign_pdf(*args, **kwargs)
+        return signed, time.thread_time() - started
+
+
 def verify_pdf(*args, **kwargs):
     """Thread-safe :func:`_verify_pdf` (see ``_crypto_lock``)."""
     with _crypto_lock:
         return _verify_pdf(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# signing in worker processes
+#
+# Why processes: one signature is pure-Python CPU work (asn1crypto, pyHanko's
+# PDF writer) under the GIL and the lock above, so a threaded server signs on
+# one core whatever the number of concurrent calls. Each worker process loads
+# the PKI from the state directory once and keeps its own caches; the server
+# process keeps the HTTP handling, the call log and every other state, so what
+# the log says about a call (and the exactly-once checks built on it) does not
+# depend on where the signature was computed.
+
+_worker_pki: SandboxPKI | None = None
+_worker_identities: dict[tuple[bytes, bytes], Identity] = {}
+
+
+def _worker_init(state_dir: str) -> None:
+    global _worker_pki
+    _worker_pki = SandboxPKI(state_dir)
+    # Build the TSA's DER parts now, not in the first request.
+    _cms_parts(_worker_pki.asn1("tsa")[0], [_worker_pki.asn1("intermediate")[0]])
+    # A sandbox killed with SIGKILL cannot stop its workers: they leave on
+    # their own when their parent is gone.
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
+
+
+def _worker_ready() -> int:
+    return os.getpid()
+
+
+def _worker_sign(
+    data: bytes, portable: tuple[bytes, bytes], kwargs: dict
+) -> tuple[bytes, float]:
+    identity = _worker_identities.get(portable)
+    if identity is None:
+        identity = _worker_identities[portable] = Identity.from_portable(portable)
+    started = time.process_time()
+    signed = _sign_pdf(data, identity, _worker_pki, **kwargs)
+    return signed, time.process_time() - started
+
+
+class SigningPool:
+    """``processes`` worker processes that run :func:`_sign_pdf`.
+
+    The workers are started (and their PKI loaded) in the constructor, so the
+    first batch does not pay for it and, with the ``fork`` start method, they
+    are forked before the server starts any thread. ``submit`` returns a
+    future of ``(signed bytes, CPU seconds)``; a :class:`SigningInputError`
+    raised in a worker is re-raised by ``future.result()``.
+    """
+
+    def __init__(self, state_dir: Path | str, processes: int):
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        self.processes = max(1, int(processes))
+        self._executor = ProcessPoolExecutor(
+            self.processes,
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(str(state_dir),),
+        )
+        for future in [
+            self._executor.submit(_worker_ready) for _ in range(self.processes)
+        ]:
+            future.result()
+
+    def submit(
+        self, data: bytes, identity: Identity, **kwargs
+    ) -> Future[tuple[bytes, float]]:
+        return self._executor.submit(_worker_sign, data, identity.portable, kwargs)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -35,6 +35,13 @@ _log = logging.getLogger(__name__)
 #: Errors after which sending further chunks is pointless or harmful.
 STOP_ERRORS = (WrongPassphrase, CertificateNotActive)
 
+#: Files per v2 call and calls in flight: 10 x 10 puts a 100-document batch on
+#: the wire at once, so the gateway's latency is paid once and not once per
+#: wave of calls (``tests/bench/bench_sign.py`` measures these values; the
+#: addon's ``batch_chunk_size``/``batch_workers`` parameters default to them).
+DEFAULT_CHUNK_SIZE = 10
+DEFAULT_WORKERS = 10
+
 
 @dataclass
 class ItemResult:
@@ -59,8 +66,8 @@ def sign_batch(
     nik,
     passphrase,
     properties=None,
-    chunk_size=10,
-    workers=4,
+    chunk_size=DEFAULT_CHUNK_SIZE,
+    workers=DEFAULT_WORKERS,
     totp=None,
 ):
     """Yield :class:`ItemResult` per document as chunks complete.

@@ -11,6 +11,7 @@ import threading
 
 from odoo.addons.sicantik_base.lib import settings
 
+from ..lib import batch as bsre_batch
 from ..lib import client as bsre_client
 
 _lock = threading.Lock()
@@ -27,8 +28,8 @@ DEFAULTS = {
     "qr_tag": "",
     "sign_reason": "Dokumen ditandatangani secara elektronik",
     "sign_location": "",
-    "batch_chunk_size": "10",
-    "batch_workers": "4",
+    "batch_chunk_size": str(bsre_batch.DEFAULT_CHUNK_SIZE),
+    "batch_workers": str(bsre_batch.DEFAULT_WORKERS),
     # One OTP covers one v2 call: every document of it, up to this many.
     "otp_max_files": "50",
     "verify_rate_limit": "30",
