@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt odoo_addons/requirement
 # A few old sdists among Odoo's dependencies only build with setuptools < 70.
 export PIP_CONSTRAINT := $(CURDIR)/tools/pip-build-constraints.txt
 
-.PHONY: help run test lint bench bench-sandbox bench-sync bench-audit bench-docs bench-sign bench-report bench-province check-odoo venv clean
+.PHONY: help run test lint bench bench-sandbox bench-sync bench-audit bench-docs bench-sign bench-report bench-province bench-officer check-odoo venv clean
 
 help:
 	@echo "make run    - serve SICANTIK Companion on http://localhost:8018 (local defaults)"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint   - pre-commit: ruff, ruff-format, pylint-odoo"
 	@echo "make bench  - benchmarks beside their baselines; report in bench-output/report.md"
 	@echo "make bench-province - the 1,000,000-permit sync (source cached between runs)"
+	@echo "make bench-officer  - officer dashboard and permit list at 1,000,000 permits"
 
 check-odoo:
 	@python3 tools/stack.py check-odoo --fetch >/dev/null
@@ -63,7 +64,15 @@ bench-sync: check-odoo venv
 bench-province: check-odoo venv
 	-$(PY) tests/bench/bench_sync.py --permits 1000000 --cache-source --recheck \
 	  --json $(BENCH_OUT)/sync-1m.json
+	-$(MAKE) bench-officer
 	$(MAKE) bench-report
+
+# The officer's dashboard and permit list at a province's size, beside the
+# same calls without the addon's indexes and counters (same run, same rows).
+# The filled database is kept between runs (--reuse): the fill takes minutes.
+bench-officer: check-odoo venv
+	-$(PY) tests/bench/bench_officer.py --permits 1000000 --reuse \
+	  --json $(BENCH_OUT)/officer-1m.json
 
 bench-report: venv
 	$(PY) tests/bench/report.py --dir $(BENCH_OUT) --machine "$(BENCH_MACHINE)"

@@ -9,6 +9,7 @@
     "license": "AGPL-3",
     "development_status": "Beta",
     "installable": True,
+    "uninstall_hook": "uninstall_hook",
     "depends": ["sicantik_sync", "sicantik_audit", "mail"],
     "data": [
         "security/ir.model.access.csv",

@@ -35,9 +35,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from odoo import _, api, fields, models
+from odoo.modules.db import FunctionStatus
 
 from odoo.addons.sicantik_base.guards import guard
 from odoo.addons.sicantik_base.lib import id_format, settings
+
+from ..lib import permit_counts
 
 _logger = logging.getLogger(__name__)
 
@@ -231,6 +234,22 @@ class SicantikPermit(models.Model):
     valid_until_text = fields.Char(
         string="Valid Until (Indonesian)", compute="_compute_valid_until_text"
     )
+
+    def init(self):
+        """The indexes of the officer's list and dashboard at a province's
+        size (``lib/permit_counts.py``)."""
+        res = super().init()
+        self._ensure_officer_indexes()
+        return res
+
+    @api.model
+    def _ensure_officer_indexes(self):
+        registry = self.env.registry
+        # trigram indexes must index what the ORM's ilike compares
+        unaccent = None
+        if registry.has_unaccent == FunctionStatus.INDEXABLE:
+            unaccent = registry.unaccent
+        permit_counts.ensure_indexes(self.env.cr, unaccent=unaccent)
 
     @api.depends("applicant_id.email", "company_id.email")
     def _compute_holder_email(self):

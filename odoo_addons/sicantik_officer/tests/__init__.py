@@ -3,3 +3,4 @@ from . import test_sla
 from . import test_expiry
 from . import test_dashboard
 from . import test_security
+from . import test_counters
