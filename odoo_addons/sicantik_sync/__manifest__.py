@@ -3,7 +3,7 @@
     "summary": "Read-only, incremental mirror of the SICANTIK MySQL database: "
     "permits, applicants, companies, units, status history, quarantine and "
     "reconciliation; officers see the permits of their unit",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/SICANTIK",
     "author": "SICANTIK Companion developers",
     "maintainers": ["sicantik-companion"],

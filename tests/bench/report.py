@@ -5,7 +5,8 @@ Run from the repository root after the benches (``make bench`` does both)::
     .venv/bin/python tests/bench/report.py [--dir bench-output] [--machine TEXT]
 
 Reads what the benches wrote into ``--dir`` (``sync-10k.json``,
-``sync-100k.json``, ``sync-1m.json``, ``sign.json``; whichever exist) and
+``sync-100k.json``, ``sync-1m.json``, ``sign.json``, ``officer-1m.json``;
+whichever exist) and
 writes ``report.md`` beside them, with ``figures.png`` (every figure beside
 its baseline from the same run and its target) and ``sync-scaling.png``
 (sync throughput against the size of the office).  A figure whose bench did
@@ -117,6 +118,29 @@ def sync_rows(figures, label):
     return rows
 
 
+def officer_rows(figures):
+    """The officer's dashboard and lists at a million permits: server time
+    with the counters and indexes, beside the same call without them."""
+    if not figures:
+        return [Row("officer dashboard / list at 1m", None, "", "", "<= 1 s", None)]
+    rows = []
+    for name, after in figures["after"].items():
+        before = figures.get("before", {}).get(name)
+        worst = max(after["median_s"], after["first_s"])
+        rows.append(
+            Row(
+                f"officer {name.replace('_', ' ')} ({figures['permits']:,} permits)",
+                after["median_s"],
+                "s",
+                f"without counters/indexes {before['median_s']:g} s" if before else "",
+                "<= 1 s server time",
+                worst <= 1.0,
+                f"first call {after['first_s']:g} s",
+            )
+        )
+    return rows
+
+
 def build_rows(data):
     rows = []
     for label, _size in SIZES:
@@ -188,6 +212,7 @@ def build_rows(data):
         ]
     else:
         rows.append(Row("/verify vs /web/health", None, "", "", "", None))
+    rows += officer_rows(data.get("officer"))
     return rows
 
 
@@ -214,6 +239,10 @@ def chart_figures(data, path):
         throughput = max(p["throughput_ratio"], 1e-9)
         bars.append(("(0.8 x health) / /verify req/s", 0.8 / throughput))
         bars.append(("/verify cold p95 / (2 x steady)", p["cold_ratio"] / 2.0))
+    officer = data.get("officer")
+    for name, after in (officer or {}).get("after", {}).items():
+        worst = max(after["median_s"], after["first_s"])
+        bars.append((f"officer {name.replace('_', ' ')} / 1 s", worst))
     if not bars:
         return False
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(bars) + 1.5))
@@ -281,6 +310,7 @@ def machine_text(note):
 def write_report(directory, note=""):
     data = {label: load(directory, f"sync-{label}.json") for label, _s in SIZES}
     data["sign"] = load(directory, "sign.json")
+    data["officer"] = load(directory, "officer-1m.json")
     rows = build_rows(data)
     lines = [
         "# SICANTIK Companion benchmark report",

@@ -400,12 +400,15 @@ class SicantikSync(models.AbstractModel):
             (state.last_id, limit),
         )
         window = []
+        digest = state.window_digest
         if len(new_rows) < limit:
-            window = src.all(
-                "SELECT id, pendaftaran_id, status, d_entry_awal, d_entry "
-                "FROM tmtrackingperizinan WHERE d_entry >= %s AND id <= %s",
-                (window_start, state.last_id),
-            )
+            digest = self._window_digest(src, window_start, state.last_id)
+            if digest != state.window_digest:
+                window = src.all(
+                    "SELECT id, pendaftaran_id, status, d_entry_awal, d_entry "
+                    "FROM tmtrackingperizinan WHERE d_entry >= %s AND id <= %s",
+                    (window_start, state.last_id),
+                )
         # New steps always count (the history step may already hold their
         # stamp); old steps count only when SICANTIK closed or edited them.
         held = self._held_tracking(window + new_rows)
@@ -426,6 +429,8 @@ class SicantikSync(models.AbstractModel):
         if not (changed or sk_ids or rat_rows):
             if new_rows:
                 state.last_id = new_rows[-1]["id"]
+            if digest != state.window_digest:
+                state.window_digest = digest
             return False
         # permits touched: by tracking rows, new SKs and the activity log
         permit_ids = set()
@@ -456,7 +461,7 @@ class SicantikSync(models.AbstractModel):
         if history_rows:
             self._import(src, ents.HISTORY, None, stats, raw_rows=history_rows)
         times = [str(r["d_entry"]) for r in window + new_rows if r["d_entry"]]
-        values = {}
+        values = {"window_digest": digest}
         if new_rows:
             values["last_id"] = new_rows[-1]["id"]
         if times and max(times) > (state.last_time or ""):
@@ -500,6 +505,26 @@ class SicantikSync(models.AbstractModel):
 
             readahead.submit(key + (upper,), read_ahead)
         return batch
+
+    @api.model
+    def _window_digest(self, src, window_start, last_id):
+        """Count and checksum of the re-read window, computed by MariaDB.
+
+        Why: the window (tracking rows stamped within the safety margin of
+        the newest one seen) is re-read every cycle to catch rows committed
+        late or edited; when nothing happens it is the same rows every time.
+        One aggregate row tells whether any of them was added, removed or
+        changed; only then are they read and compared.  A change that kept
+        both the count and the CRC32 sum would go unseen until the nightly
+        re-check re-hashes every row.
+        """
+        row = src.all(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(CONCAT_WS('|', id, "
+            "status, d_entry_awal, d_entry))), 0) AS s FROM tmtrackingperizinan "
+            "WHERE d_entry >= %s AND id <= %s",
+            (window_start, last_id),
+        )[0]
+        return f"{window_start}|{last_id}|{row['n']}|{row['s']}"
 
     def _held_tracking(self, rows):
         """``{id: (stamp, permit_sid, status_sid)}`` of the steps Odoo holds."""

@@ -23,6 +23,13 @@ class SicantikSyncState(models.Model):
     last_time = fields.Char(string="Last Source Time (local)", readonly=True)
     last_sk_id = fields.Integer(string="Last SK ID", readonly=True)
     last_rat_id = fields.Integer(string="Last Activity Log ID", readonly=True)
+    window_digest = fields.Char(
+        string="Re-read Window Digest",
+        readonly=True,
+        help="Count and checksum of the tracking rows in the re-read window "
+        "when it was last read: an idle cycle whose window still has this "
+        "digest does not read the rows again.",
+    )
     lag_minutes = fields.Integer(
         string="Minutes Since Last Successful Sync", compute="_compute_lag"
     )

@@ -211,6 +211,41 @@ class TestSync(SicantikSourceCase):
         self.assertEqual(run.state, "done")
         self.assertGreater(run.batch_count, 5)
 
+    def test_idle_cycle_skips_an_unchanged_window_but_sees_an_edit(self):
+        """The re-read window is read again only when its digest changed."""
+        self.cycle()
+        state = self.env["sicantik.sync.state"]._get_state("changes")
+        digest = state.window_digest
+        self.assertTrue(digest)
+        run = self.cycle()
+        self.assertEqual((run.created_count, run.updated_count), (0, 0))
+        self.assertEqual(state.window_digest, digest)
+        # SICANTIK edits the newest step in place, without a new timestamp
+        tid, status = self.src(
+            "SELECT id, status FROM tmtrackingperizinan "
+            "WHERE d_entry IS NOT NULL ORDER BY d_entry DESC, id DESC LIMIT 1"
+        )[0]
+        edited = "proses" if status != "proses" else "selesai"
+        self.src(
+            "UPDATE tmtrackingperizinan SET status = %s WHERE id = %s", [edited, tid]
+        )
+        try:
+            run = self.cycle()
+            step = self.env["sicantik.permit.history"].search(
+                [("sicantik_id", "=", tid)]
+            )
+            self.assertTrue(step.source_stamp.startswith(edited + "|"))
+            self.assertGreaterEqual(run.updated_count, 1)
+            self.assertNotEqual(state.window_digest, digest)
+        finally:
+            self.src(
+                "UPDATE tmtrackingperizinan SET status = %s WHERE id = %s",
+                [status, tid],
+            )
+        self.cycle()
+        self.assertTrue(step.source_stamp.startswith(f"{status}|"))
+        self.assertEqual(state.window_digest, digest)
+
     def test_batch_write_is_set_based(self):
         """The write path of a batch costs the same queries for 5 or 50 rows."""
         entity = ents.BY_NAME["official"]
