@@ -48,13 +48,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
+import benchlib  # noqa: E402
 import stack  # noqa: E402
 
 ODOO_DB = "sicantik_dev_officer_bench"
@@ -211,44 +211,8 @@ JOIN sicantik_status st ON st.sicantik_id = CASE
 """
 
 
-def pg_env():
-    import os
-
-    from odoo.tools import config
-
-    env = dict(os.environ)
-    env.update(
-        PGHOST=str(config["db_host"] or "127.0.0.1"),
-        PGPORT=str(config["db_port"] or 5432),
-        PGUSER=str(config["db_user"] or "odoo"),
-        PGPASSWORD=str(config["db_password"] or ""),
-    )
-    return env
-
-
 def install_odoo(config_path):
-    import odoo
-
-    subprocess.run(["dropdb", "--if-exists", ODOO_DB], check=False, env=pg_env())
-    subprocess.run(
-        [
-            sys.executable,
-            str(Path(odoo.__file__).resolve().parents[1] / "odoo-bin"),
-            "-c",
-            config_path,
-            "--addons-path=" + str(ROOT / "odoo_addons"),
-            "-d",
-            ODOO_DB,
-            "-i",
-            "sicantik_officer",
-            "--stop-after-init",
-            "--max-cron-threads=0",
-            "--http-port=18298",
-            "--log-level=warn",
-        ],
-        check=True,
-        cwd=ROOT,
-    )
+    benchlib.install_odoo(config_path, ODOO_DB, "sicantik_officer", 18298)
 
 
 def filled(cr, permits):
@@ -589,7 +553,7 @@ def main():
         Path(args.json).write_text(json.dumps(figures, indent=2))
     if not (args.keep or args.reuse):
         odoo.sql_db.close_all()
-        subprocess.run(["dropdb", "--if-exists", ODOO_DB], check=False, env=pg_env())
+        benchlib.drop_database(ODOO_DB)
     return 0 if ok else 1
 
 

@@ -37,7 +37,6 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -49,6 +48,7 @@ import pymysql
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
+import benchlib  # noqa: E402
 import stack  # noqa: E402
 
 SOURCE_DB = "sicantik_bench_sync"
@@ -108,44 +108,11 @@ class RssSampler(threading.Thread):
 
 
 def install_odoo(config_path, reuse):
-    import odoo
     from odoo.service import db as db_service
 
     if reuse and ODOO_DB in db_service.list_dbs(force=True):
         return
-    subprocess.run(["dropdb", "--if-exists", ODOO_DB], check=False, env=pg_env())
-    subprocess.run(
-        [
-            sys.executable,
-            str(Path(odoo.__file__).resolve().parents[1] / "odoo-bin"),
-            "-c",
-            config_path,
-            "--addons-path=" + str(ROOT / "odoo_addons"),
-            "-d",
-            ODOO_DB,
-            "-i",
-            "sicantik_sync",
-            "--stop-after-init",
-            "--max-cron-threads=0",
-            "--http-port=18299",
-            "--log-level=warn",
-        ],
-        check=True,
-        cwd=ROOT,
-    )
-
-
-def pg_env():
-    from odoo.tools import config
-
-    env = dict(os.environ)
-    env.update(
-        PGHOST=str(config["db_host"] or "127.0.0.1"),
-        PGPORT=str(config["db_port"] or 5432),
-        PGUSER=str(config["db_user"] or "odoo"),
-        PGPASSWORD=str(config["db_password"] or ""),
-    )
-    return env
+    benchlib.install_odoo(config_path, ODOO_DB, "sicantik_sync", 18299)
 
 
 def reset_mirror(env):
@@ -408,7 +375,7 @@ def main():
         Path(args.json).write_text(json.dumps(figures, indent=2))
     if not args.keep:
         odoo.sql_db.close_all()
-        subprocess.run(["dropdb", "--if-exists", ODOO_DB], check=False, env=pg_env())
+        benchlib.drop_database(ODOO_DB)
     if not (args.keep or args.cache_source):
         conn = stack.mysql_admin_connect()
         try:
