@@ -11,6 +11,7 @@ tear-down leaves nothing of the stack behind. Prints ``N passed, N failed``.
 Talks only to loopback (published ports) and its own containers.
 """
 
+import ast
 import base64
 import json
 import os
@@ -1202,6 +1203,12 @@ def upgrade_snapshot(odoo):
     return counts
 
 
+def _manifest_version(addon):
+    """The version image N+1 carries: the addon's manifest in this tree."""
+    manifest = (ROOT / "odoo_addons" / addon / "__manifest__.py").read_text()
+    return ast.literal_eval(manifest)["version"]
+
+
 def _upgrade(odoo):
     """docker/README.md "Upgrade" with image N+1: stop Odoo and nginx,
     `odoo -i "$ADDONS" -u "$ADDONS"`, up. The migration ran (rows_per_second backfilled
@@ -1226,7 +1233,8 @@ def _upgrade(odoo):
     lost = {k: (v, after[k]) for k, v in before.items() if after[k] < v}
     verify = odoo.call("sicantik.audit.event", "action_verify_chain")
     on_disk = psql("SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL")
-    assert version == ["18.0.1.1.0", "18.0.1.1.0"], version
+    expected = [_manifest_version(a) for a in ("sicantik_base", "sicantik_sync")]
+    assert version == expected, (version, expected)
     assert on_disk == ["0"], on_disk
     assert int(backfilled[1]) > 0 and backfilled[0] == backfilled[1], backfilled
     assert not lost, lost

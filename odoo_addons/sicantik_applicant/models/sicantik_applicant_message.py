@@ -150,7 +150,9 @@ class SicantikApplicantMessage(models.Model):
         self.env.flush_all()
         cr = self.env.cr
         values = ",".join(cr.mogrify("(%s, %s, %s, %s)", row).decode() for row in rows)
-        now = "(NOW() AT TIME ZONE 'UTC')"
+        # whole seconds, like every Odoo datetime: a message queued at
+        # 10:00:00.4 must be due for a sender whose "now" is 10:00:00
+        now = "date_trunc('second', NOW() AT TIME ZONE 'UTC')"
         cr.execute(
             "INSERT INTO sicantik_applicant_message (dedup_key, applicant_id, "
             "permit_id, channel, event, event_type, state, attempts, "

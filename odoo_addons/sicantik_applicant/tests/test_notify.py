@@ -124,15 +124,18 @@ class TestNotifications(ApplicantCase):
         self.setting(whatsapp_quiet_hours="21:00-07:00")
         _permit, queued = self.queue_signed()
         wa = self.whatsapp_of(queued)
-        night = datetime(2026, 12, 6, 15, 30)  # 22:30 WIB
+        # tomorrow 22:30 WIB (15:30 UTC), after the message was queued
+        tomorrow = datetime.now() + timedelta(days=1)
+        night = tomorrow.replace(hour=15, minute=30, second=0, microsecond=0)
+        morning = night.replace(hour=0, minute=0) + timedelta(days=1)  # 07:00 WIB
         self.Message._send_pending(now=night)
         self.assertEqual(wa.state, "queued")
         self.assertEqual(wa.attempts, 0)
-        self.assertEqual(wa.next_attempt_at, datetime(2026, 12, 7, 0, 0))  # 07:00 WIB
+        self.assertEqual(wa.next_attempt_at, morning)
         self.assertEqual(self.gateway.attempts(), 0)
         email = queued - wa
         self.assertEqual(email.state, "sent", "e-mail is not held by quiet hours")
-        self.Message._send_pending(now=datetime(2026, 12, 7, 0, 0))
+        self.Message._send_pending(now=morning)
         self.assertEqual(wa.state, "sent")
 
     def test_consent_and_opt_out(self):
