@@ -50,6 +50,12 @@ def max_ids(src, entities):
     return {e.name: row[f"m{i}"] or 0 for i, e in enumerate(entities)}
 
 
+#: MariaDB turns an IN list longer than ``in_predicate_conversion_threshold``
+#: (1,000) into a derived table, which every join of a fetch then re-reads:
+#: 1,043 permits took 0.34 s in one list, 0.11 s in two.
+IN_LIST_MAX = 1000
+
+
 def match_ids(ids):
     """Row filter of a batch given by its ids: ``match(column)`` → SQL."""
     inlined = id_list(ids)
@@ -115,9 +121,12 @@ class Entity:
         return row["upper"] or 0, row["n"] or 0
 
     def fetch(self, src, ids):
-        if not ids:
-            return []
-        return self._fetch(src, match_ids(ids))
+        """The full rows of ``ids``, in chunks of at most :data:`IN_LIST_MAX`."""
+        ids = list(ids)
+        rows = []
+        for start in range(0, len(ids), IN_LIST_MAX):
+            rows += self._fetch(src, match_ids(ids[start : start + IN_LIST_MAX]))
+        return rows
 
     def fetch_range(self, src, after, upper):
         """The full rows with ids in ``(after, upper]`` (see :meth:`next_range`)."""
