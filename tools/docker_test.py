@@ -1240,8 +1240,8 @@ def _upgrade(odoo):
     assert not lost, lost
     assert verify["params"]["type"] == "success", verify
     return (
-        f"sicantik_base, sicantik_sync {version[0]}: no attachment left in a "
-        f"filestore, rows_per_second on {backfilled[0]}/"
+        f"sicantik_base {version[0]}, sicantik_sync {version[1]}: no attachment "
+        f"left in a filestore, rows_per_second on {backfilled[0]}/"
         f"{backfilled[1]} runs of N; kept {before}; {verify['params']['message']}"
     )
 
